@@ -1,0 +1,118 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Codeur.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Codeur.Audit;
+
+/// <summary>
+/// The JSON-lines audit trail: one object per line, written off the request path by a single writer.
+/// The queue is bounded so a stuck sink cannot exhaust memory; what it cannot take is counted, not hidden.
+/// </summary>
+public sealed class AuditLog : BackgroundService
+{
+    private readonly Channel<AuditRecord> _channel = Channel.CreateBounded<AuditRecord>(
+        new BoundedChannelOptions(65_536) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    private readonly TimeProvider _time;
+    private readonly string? _path;
+    private readonly Counter<long> _dropped;
+
+    public AuditLog(AgentConfig config, TimeProvider time, IMeterFactory meters)
+    {
+        _time = time;
+        _path = string.IsNullOrWhiteSpace(config.Webhook.Audit.Path) ? null : config.Webhook.Audit.Path;
+        _dropped = meters.Create("Codeur.Audit").CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the sink fell behind.");
+    }
+
+    public void Write(AuditRecord record)
+    {
+        if (!_channel.Writer.TryWrite(record))
+        {
+            _dropped.Add(1);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var sink = OpenSink();
+        var reader = _channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                await DrainAsync(sink, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Whatever was queued when the host stopped still gets written.
+        await DrainAsync(sink, CancellationToken.None);
+    }
+
+    private async Task DrainAsync(Stream sink, CancellationToken cancellationToken)
+    {
+        while (_channel.Reader.TryRead(out var record))
+        {
+            WriteLine(sink, record);
+        }
+
+        await sink.FlushAsync(cancellationToken);
+    }
+
+    private Stream OpenSink()
+    {
+        if (_path is null)
+        {
+            return new BufferedStream(Console.OpenStandardOutput(), 16 * 1024);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
+        return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024);
+    }
+
+    private void WriteLine(Stream sink, AuditRecord record)
+    {
+        using (var json = new Utf8JsonWriter(sink))
+        {
+            json.WriteStartObject();
+            json.WriteString("timestamp", _time.GetUtcNow());
+            json.WriteString("level", record.Level);
+            json.WriteString("event", record.Event);
+            WriteOptional(json, "platform", record.Platform);
+            WriteOptional(json, "user", record.User);
+            WriteOptional(json, "task", record.Task);
+            WriteOptional(json, "project", record.Project);
+            WriteOptional(json, "task_id", record.TaskId);
+            if (record.DurationMs is { } duration)
+            {
+                json.WriteNumber("duration_ms", Math.Round(duration, 3));
+            }
+
+            if (record.Status is { } status)
+            {
+                json.WriteNumber("status", status);
+            }
+
+            WriteOptional(json, "reason", record.Reason);
+            WriteOptional(json, "remote_address", record.RemoteAddress);
+            WriteOptional(json, "method", record.Method);
+            WriteOptional(json, "path", record.Path);
+            WriteOptional(json, "trace_id", record.TraceId);
+            json.WriteEndObject();
+        }
+
+        sink.WriteByte((byte)'\n');
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
+    }
+}

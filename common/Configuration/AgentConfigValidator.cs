@@ -1,0 +1,256 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Codeur.Configuration;
+
+/// <summary>Checks what the types cannot: ranges, formats, combinations. Messages never echo values (they may be secrets).</summary>
+public static partial class AgentConfigValidator
+{
+    public static readonly IReadOnlySet<string> KnownCommands = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "run", "analyze", "search", "status", "cancel",
+    };
+
+    public static IEnumerable<ConfigError> Validate(AgentConfig config)
+    {
+        var w = config.Webhook;
+        Normalize(w);
+        const string p = "webhook";
+
+        if (w.Port is < 0 or > 65535)
+        {
+            yield return new($"{p}.port", "must be between 0 and 65535");
+        }
+
+        if (!IPAddress.TryParse(w.Host, out _) && w.Host is not ("localhost" or "*"))
+        {
+            yield return new($"{p}.host", "must be an IP address, 'localhost' or '*'");
+        }
+
+        if (w.Workers is < 1 or > 256)
+        {
+            yield return new($"{p}.workers", "must be between 1 and 256");
+        }
+
+        if (w.RateLimit < 1)
+        {
+            yield return new($"{p}.rate_limit", "must be at least 1 request per minute");
+        }
+
+        if (w.AddressRateLimit < 1)
+        {
+            yield return new($"{p}.address_rate_limit", "must be at least 1 request per minute");
+        }
+
+        if (w.Timeout is < 1 or > 86_400)
+        {
+            yield return new($"{p}.timeout", "must be between 1 and 86400 seconds");
+        }
+
+        for (var i = 0; i < w.ProjectMapping.Count; i++)
+        {
+            var entry = w.ProjectMapping[i];
+            var at = $"{p}.project_mapping[{i}]";
+            if (string.IsNullOrWhiteSpace(entry.Pattern))
+            {
+                yield return new($"{at}.pattern", "is required");
+            }
+            else if (!IsValidRegex(entry.Pattern))
+            {
+                yield return new($"{at}.pattern", "is not a valid .NET regular expression");
+            }
+
+            if (string.IsNullOrWhiteSpace(entry.Path))
+            {
+                yield return new($"{at}.path", "is required");
+            }
+        }
+
+        for (var i = 0; i < w.AllowedCommands.Count; i++)
+        {
+            if (!KnownCommands.Contains(w.AllowedCommands[i]))
+            {
+                yield return new($"{p}.allowed_commands[{i}]", $"unknown command; known: {string.Join(", ", KnownCommands)}");
+            }
+        }
+
+        if (w.DiscordPublicKey is not null && !HexKey().IsMatch(w.DiscordPublicKey))
+        {
+            yield return new($"{p}.discord_public_key", "must be 64 hexadecimal characters (an Ed25519 public key)");
+        }
+
+        if (w.AuthToken is not null && w.Tokens.ContainsKey("default"))
+        {
+            yield return new($"{p}.tokens.default", "'default' is the name of auth_token; choose another name");
+        }
+
+        foreach (var (name, token) in w.Tokens)
+        {
+            if (!TokenName().IsMatch(name))
+            {
+                yield return new($"{p}.tokens", "token names use letters, digits, '-', '_' and '.' (1-64 characters)");
+            }
+
+            if (string.IsNullOrWhiteSpace(token))
+            {
+                yield return new($"{p}.tokens.{name}", "is empty");
+            }
+        }
+
+        if (w.Tls is { } tls)
+        {
+            if (string.IsNullOrWhiteSpace(tls.Certificate))
+            {
+                yield return new($"{p}.tls.certificate", "is required when tls is set");
+            }
+
+            if (string.IsNullOrWhiteSpace(tls.Key))
+            {
+                yield return new($"{p}.tls.key", "is required when tls is set");
+            }
+        }
+
+        if (w.IpAllowlist is { } allow)
+        {
+            for (var i = 0; i < allow.Count; i++)
+            {
+                if (!NetworkList.TryParse(allow[i], out _))
+                {
+                    yield return new($"{p}.ip_allowlist[{i}]", "is not an IP address or CIDR network");
+                }
+            }
+        }
+
+        for (var i = 0; i < w.TrustedProxies.Count; i++)
+        {
+            if (!NetworkList.TryParse(w.TrustedProxies[i], out _))
+            {
+                yield return new($"{p}.trusted_proxies[{i}]", "is not an IP address or CIDR network");
+            }
+        }
+
+        foreach (var error in ValidateBodyLimits(w.BodyLimits))
+        {
+            yield return error;
+        }
+
+        if (!Uri.TryCreate(w.Runner.Url, UriKind.Absolute, out var runnerUri) || runnerUri.Scheme is not ("http" or "https"))
+        {
+            yield return new($"{p}.runner.url", "must be an absolute http:// or https:// URL");
+        }
+
+        var s = w.Sandbox;
+        if (string.IsNullOrWhiteSpace(s.Image))
+        {
+            yield return new($"{p}.sandbox.image", "is required");
+        }
+
+        if (!ByteSize.TryParse(s.Memory, out var memory) || memory < 6L * 1024 * 1024)
+        {
+            yield return new($"{p}.sandbox.memory", "must be a size of at least 6m, such as 512m or 2g");
+        }
+
+        if (s.Cpus is <= 0 or > 1024)
+        {
+            yield return new($"{p}.sandbox.cpus", "must be greater than 0");
+        }
+
+        if (s.Pids < 1)
+        {
+            yield return new($"{p}.sandbox.pids", "must be at least 1");
+        }
+
+        if (s.Network is not ("none" or "bridge"))
+        {
+            yield return new($"{p}.sandbox.network", "must be 'none' or 'bridge'");
+        }
+
+        foreach (var (command, argv) in s.Commands)
+        {
+            if (!KnownCommands.Contains(command))
+            {
+                yield return new($"{p}.sandbox.commands.{command}", "is not a known command");
+            }
+
+            if (argv.Count == 0 || string.IsNullOrWhiteSpace(argv[0]))
+            {
+                yield return new($"{p}.sandbox.commands.{command}", "must be a non-empty argv list");
+            }
+        }
+
+        var q = w.Queue;
+        if (q.Backend is not ("sqlite" or "redis"))
+        {
+            yield return new($"{p}.queue.backend", "must be 'sqlite' or 'redis'");
+        }
+        else if (q.Backend == "sqlite" && string.IsNullOrWhiteSpace(q.Path))
+        {
+            yield return new($"{p}.queue.path", "is required for the sqlite backend");
+        }
+        else if (q.Backend == "redis" && string.IsNullOrWhiteSpace(q.Connection))
+        {
+            yield return new($"{p}.queue.connection", "is required for the redis backend");
+        }
+
+        if (q.Capacity < 1)
+        {
+            yield return new($"{p}.queue.capacity", "must be at least 1");
+        }
+    }
+
+    private static IEnumerable<ConfigError> ValidateBodyLimits(BodyLimitsSection limits)
+    {
+        const string at = "webhook.body_limits";
+        (string Key, string? Value)[] entries =
+            [("default", limits.Default), ("github", limits.Github), ("slack", limits.Slack), ("discord", limits.Discord), ("api", limits.Api)];
+        foreach (var (key, value) in entries)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (!ByteSize.TryParse(value, out var bytes) || bytes < 1)
+            {
+                yield return new($"{at}.{key}", "must be a size such as 512k or 1m");
+            }
+            else if (bytes > BodyLimitsSection.GitHubCeiling)
+            {
+                yield return new($"{at}.{key}", "must not exceed 25m (GitHub's own maximum payload)");
+            }
+        }
+    }
+
+    /// <summary>Empty secrets (an empty environment variable) mean "not configured", never "accept the empty string".</summary>
+    private static void Normalize(WebhookSection w)
+    {
+        w.AuthToken = NullIfBlank(w.AuthToken);
+        w.DiscordBotToken = NullIfBlank(w.DiscordBotToken);
+        w.GithubWebhookSecret = NullIfBlank(w.GithubWebhookSecret);
+        w.SlackSigningSecret = NullIfBlank(w.SlackSigningSecret);
+        w.DiscordPublicKey = NullIfBlank(w.DiscordPublicKey);
+        w.GithubToken = NullIfBlank(w.GithubToken);
+        w.Runner.InternalToken = NullIfBlank(w.Runner.InternalToken);
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static bool IsValidRegex(string pattern)
+    {
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    private static partial Regex HexKey();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex TokenName();
+}

@@ -1,0 +1,45 @@
+namespace Codeur.Configuration;
+
+/// <summary>
+/// The <c>webhook:</c> section. Property names map to snake_case keys (<c>AuthToken</c> is <c>auth_token</c>);
+/// the spec's keys come first, the extensions after them.
+/// </summary>
+public sealed class WebhookSection
+{
+    public string Host { get; set; } = "0.0.0.0";
+    public int Port { get; set; } = 8080;
+    public int Workers { get; set; } = 4;
+    public string? AuthToken { get; set; }
+    public int RateLimit { get; set; } = 100;
+    public int Timeout { get; set; } = 300;
+    public string? DiscordBotToken { get; set; }
+    public string? GithubWebhookSecret { get; set; }
+    public string? SlackSigningSecret { get; set; }
+    public List<ProjectMappingEntry> ProjectMapping { get; set; } = [];
+    public List<string> AllowedCommands { get; set; } = ["run", "analyze", "search", "status"];
+    public List<string> ForbiddenPaths { get; set; } = [];
+
+    // Extensions.
+    public string? DiscordPublicKey { get; set; }
+    public string? GithubToken { get; set; }
+
+    /// <summary>Named bearer tokens (name → token) accepted besides <see cref="AuthToken"/>, whose name is <c>default</c>.</summary>
+    public Dictionary<string, string> Tokens { get; set; } = [];
+
+    /// <summary>Requests per minute per client address, checked before any signature is verified.</summary>
+    public int AddressRateLimit { get; set; } = 600;
+
+    public TlsSection? Tls { get; set; }
+
+    /// <summary>CIDRs allowed to connect; absent means every address.</summary>
+    public List<string>? IpAllowlist { get; set; }
+
+    /// <summary>CIDRs of reverse proxies whose <c>X-Forwarded-For</c> is believed.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    public BodyLimitsSection BodyLimits { get; set; } = new();
+    public RunnerSection Runner { get; set; } = new();
+    public SandboxSection Sandbox { get; set; } = new();
+    public QueueSection Queue { get; set; } = new();
+    public AuditSection Audit { get; set; } = new();
+}

@@ -1,0 +1,40 @@
+using Codeur.Audit;
+using Codeur.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Codeur.Hosting;
+
+public static class AgentConfigHostingExtensions
+{
+    /// <summary>
+    /// Loads <c>.agent.yaml</c> (<c>--config</c>, else <c>AGENT_CONFIG</c>, else <c>./.agent.yaml</c>) and registers it,
+    /// the clock and the audit log. A bad file throws here, before anything listens.
+    /// </summary>
+    public static AgentConfig AddAgentConfig(this IHostApplicationBuilder builder)
+    {
+        var path = AgentConfigLoader.ResolvePath(builder.Configuration["config"], Environment.GetEnvironmentVariable);
+        var config = AgentConfigLoader.LoadFile(path);
+        builder.Services.AddSingleton(config);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        return config;
+    }
+
+    /// <summary>JSON console logs, one object per line, UTC timestamps.</summary>
+    public static void AddJsonLogging(this WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.IncludeScopes = false;
+        });
+    }
+}

@@ -1,0 +1,23 @@
+using Codeur.Configuration;
+using Codeur.Gateway.Http;
+
+namespace Codeur.Gateway.Network;
+
+/// <summary>
+/// Admits only connections from <c>ip_allowlist</c>. The address is the connection's own unless it came through a
+/// <c>trusted_proxies</c> network, in which case the forwarded headers middleware has already put the client's there.
+/// <c>/health</c> stays reachable so orchestrator probes work whatever the list says.
+/// </summary>
+internal sealed class IpAllowlistMiddleware(RequestDelegate next, NetworkList allowlist, Rejection rejection)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if ((address is not null && allowlist.Contains(address)) || context.Request.Path.StartsWithSegments("/health"))
+        {
+            return next(context);
+        }
+
+        return rejection.RejectAsync(context, StatusCodes.Status403Forbidden, "forbidden", "client address is not allowed");
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The test command (README "Run the tests"; .ci/run calls exactly this).
+# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running) and the
+# default sandbox image (built offline from Debian packages when missing). Then runs every test project and
+# prints "N passed, N failed, N skipped". With CI=true a skipped test fails the run: CI must run everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return; fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "installing docker.io from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+  fi
+  if ! pgrep -x dockerd >/dev/null 2>&1; then
+    log "starting dockerd"
+    setsid dockerd >/tmp/dockerd.log 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
+  tail -50 /tmp/dockerd.log >&2 || true
+  echo "dockerd did not start" >&2
+  exit 1
+}
+
+if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
+  ensure_docker
+  if [ -x deploy/sandbox/build-offline.sh ]; then
+    deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
+  fi
+else
+  log "not root and no Docker engine reachable: Docker tests will be skipped (loudly)"
+fi
+
+# Docker tests fail instead of skipping when CI asks for everything.
+if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1; fi
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+set +e
+dotnet test --solution Codeur.Gateway.sln "$@" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+
+total() { grep -E "^\s+$1: [0-9]+" "$out" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(total succeeded); failed=$(total failed); skipped=$(total skipped)
+if [ "$passed" = 0 ] && [ "$failed" = 0 ] && [ "$status" != 0 ]; then failed=1; fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "${CI:-}" = "true" ] && [ "$skipped" != 0 ]; then
+  echo "CI runs every test: $skipped skipped" >&2
+  exit 1
+fi
+exit "$status"

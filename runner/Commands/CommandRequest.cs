@@ -1,0 +1,35 @@
+namespace Codeur.Runner.Commands;
+
+/// <summary>
+/// A platform payload reduced to what policy, routing and the queue need. Produced by the platform parsers;
+/// nothing here has been authorised or routed yet.
+/// </summary>
+public sealed record CommandRequest
+{
+    /// <summary>github, slack, discord or api.</summary>
+    public required string Platform { get; init; }
+
+    /// <summary>The command word as typed (lower-cased), e.g. <c>run</c>.</summary>
+    public required string Command { get; init; }
+
+    /// <summary>Arguments after the command, split shell-like (quotes honoured) but never given to a shell; <c>--project X</c> removed.</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>From <c>--project NAME</c> or the platform's project option.</summary>
+    public string? ProjectHint { get; init; }
+
+    /// <summary>Platform user id or login (GitHub login, Slack user id, Discord user id) or bearer identity.</summary>
+    public required string Requester { get; init; }
+
+    /// <summary>GitHub <c>repository.full_name</c> when known.</summary>
+    public string? Repository { get; init; }
+
+    /// <summary>Idempotency key of the delivery (X-GitHub-Delivery, Slack event_id, Discord interaction id).</summary>
+    public string? DedupeKey { get; init; }
+
+    /// <summary>Opaque JSON for the reply stage (issue/PR number, response_url, channel, interaction token...).</summary>
+    public string? ReplyContext { get; init; }
+
+    /// <summary>The text the routing falls back to when there is no hint and no repository: the joined args.</summary>
+    public string TaskText => string.Join(' ', Args);
+}

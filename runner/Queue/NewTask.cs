@@ -1,0 +1,29 @@
+namespace Codeur.Runner.Queue;
+
+/// <summary>What intake hands to the queue: a parsed, authorised, routed command. Persisted before the 2xx.</summary>
+public sealed record NewTask
+{
+    /// <summary>github, slack, discord or api.</summary>
+    public required string Platform { get; init; }
+
+    /// <summary>run, analyze, search or status.</summary>
+    public required string Command { get; init; }
+
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>The project name (mapping name) and its canonical, guarded path: the only bind mount.</summary>
+    public required string Project { get; init; }
+
+    public required string ProjectPath { get; init; }
+
+    /// <summary>Platform user id or login, or the bearer identity for API calls.</summary>
+    public required string Requester { get; init; }
+
+    public string? Repository { get; init; }
+
+    /// <summary>Idempotency key (X-GitHub-Delivery, Slack event_id, Discord interaction id); unique when set.</summary>
+    public string? DedupeKey { get; init; }
+
+    /// <summary>Opaque JSON the reply stage needs (issue number, response_url, interaction token...).</summary>
+    public string? ReplyContext { get; init; }
+}

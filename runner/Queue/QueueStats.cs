@@ -1,0 +1,3 @@
+namespace Codeur.Runner.Queue;
+
+public sealed record QueueStats(int Queued, int Running);

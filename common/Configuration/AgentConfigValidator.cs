@@ -139,6 +139,11 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.runner.url", "must be an absolute http:// or https:// URL");
         }
 
+        if (w.Runner.ShutdownGrace is < 0 or > 3600)
+        {
+            yield return new($"{p}.runner.shutdown_grace", "must be between 0 and 3600 seconds");
+        }
+
         var s = w.Sandbox;
         if (string.IsNullOrWhiteSpace(s.Image))
         {

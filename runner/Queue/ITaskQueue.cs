@@ -18,6 +18,9 @@ public interface ITaskQueue
     /// <summary>Records the container that runs a claimed task (so a sweep after a crash can find it).</summary>
     Task SetContainerAsync(string id, string containerId, CancellationToken cancellationToken);
 
+    /// <summary>Returns a claimed task that never started (the engine was unavailable at shutdown) to the queue, keeping its place.</summary>
+    Task<bool> ReleaseAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>Moves a running task to its final state. Returns false if it was not running.</summary>
     Task<bool> CompleteAsync(string id, TaskOutcome outcome, CancellationToken cancellationToken);
 

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Codeur.Runner.Queue;
+
+namespace Codeur.Runner.Observability;
+
+/// <summary>
+/// The runner's instruments with the spec's names. Queue gauges read a snapshot refreshed by the workers and
+/// intake (never a database call inside a metrics callback).
+/// </summary>
+internal sealed class RunnerMetrics
+{
+    public const string MeterName = "Codeur.Runner";
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _finished;
+    private readonly Histogram<double> _duration;
+    private int _queued;
+    private int _running;
+    private int _busy;
+
+    public RunnerMetrics(IMeterFactory meterFactory, Codeur.Configuration.AgentConfig config)
+    {
+        var workers = config.Webhook.Workers;
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("webhook_requests", description: "Requests that reached intake, by platform.");
+        _errors = meter.CreateCounter<long>("webhook_errors", description: "Requests refused at intake, by error type.");
+        _finished = meter.CreateCounter<long>("tasks_finished", description: "Tasks that reached a final state, by command and ending.");
+        _duration = meter.CreateHistogram<double>("task_execution_duration", unit: "s", description: "Time from start to end of a task, by command and ending.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600] });
+        meter.CreateObservableGauge("task_queue_length", () => Volatile.Read(ref _queued), description: "Tasks waiting to run.");
+        meter.CreateObservableGauge("tasks_running", () => Volatile.Read(ref _running), description: "Tasks running on any runner sharing the queue.");
+        meter.CreateObservableGauge("worker_pool_utilization", () => (double)Volatile.Read(ref _busy) / workers, description: "Busy workers / workers on this runner (0..1).");
+    }
+
+    public void Request(string platform) => _requests.Add(1, new KeyValuePair<string, object?>("platform", platform));
+
+    public void Error(string type) => _errors.Add(1, new KeyValuePair<string, object?>("type", type));
+
+    public void Finished(string command, TaskState ending, TimeSpan? duration)
+    {
+        var tags = new TagList { { "command", command }, { "ending", ending.ToName() } };
+        _finished.Add(1, tags);
+        if (duration is { } d)
+        {
+            _duration.Record(d.TotalSeconds, tags);
+        }
+    }
+
+    public void Busy(int delta) => Interlocked.Add(ref _busy, delta);
+
+    public void Queue(QueueStats stats)
+    {
+        Volatile.Write(ref _queued, stats.Queued);
+        Volatile.Write(ref _running, stats.Running);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+using Codeur.Audit;
+using Codeur.Configuration;
+using Codeur.Http;
+using Codeur.Runner.Intake;
+using Codeur.Runner.Observability;
+using Codeur.Runner.Queue;
+
+namespace Codeur.Runner.Tasks;
+
+/// <summary>The task API: read a task, follow its output, cancel it, and the <c>/status</c> overview.</summary>
+internal static class TaskEndpoints
+{
+    public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/tasks/{id}", GetAsync);
+        endpoints.MapGet("/api/tasks/{id}/logs", FollowAsync);
+        endpoints.MapPost("/api/tasks/{id}/cancel", CancelAsync);
+        endpoints.MapGet("/status", StatusAsync);
+        return endpoints;
+    }
+
+    private static async Task GetAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running)
+    {
+        var task = await queue.GetAsync(id, context.RequestAborted);
+        if (task is null)
+        {
+            await JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {id}");
+            return;
+        }
+
+        var live = running.TryGet(id, out var current) ? current.Output.Snapshot() : null;
+        await context.Response.WriteAsJsonAsync(TaskView.From(task, live), RunnerJson.Options, context.RequestAborted);
+    }
+
+    /// <summary>Server-sent events: <c>output</c> events with chunks of text, then one <c>end</c> event with the final state.</summary>
+    private static async Task FollowAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running)
+    {
+        var ct = context.RequestAborted;
+        var task = await queue.GetAsync(id, ct);
+        if (task is null)
+        {
+            await JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {id}");
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+        if (running.TryGet(id, out var current))
+        {
+            var (backlog, live) = current.Output.Follow();
+            await WriteEventAsync(context, "output", backlog, ct);
+            await foreach (var chunk in live.ReadAllAsync(ct))
+            {
+                await WriteEventAsync(context, "output", chunk, ct);
+            }
+
+            // The worker records the ending right after the output closes; give it a moment (bounded).
+            for (var i = 0; i < 50 && task is { State: TaskState.Running }; i++)
+            {
+                await Task.Delay(100, ct);
+                task = await queue.GetAsync(id, ct);
+            }
+        }
+        else if (task.Output is { Length: > 0 } output)
+        {
+            await WriteEventAsync(context, "output", output, ct);
+        }
+
+        await WriteEventAsync(context, "end", JsonSerializer.Serialize(new { state = task!.State.ToName(), exit_code = task.ExitCode, error = task.Error }), ct);
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string name, string data, CancellationToken ct)
+    {
+        if (data.Length == 0)
+        {
+            return;
+        }
+
+        var builder = new StringBuilder().Append("event: ").Append(name).Append('\n');
+        foreach (var line in data.Split('\n'))
+        {
+            builder.Append("data: ").Append(line.TrimEnd('\r')).Append('\n');
+        }
+
+        await context.Response.WriteAsync(builder.Append('\n').ToString(), ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    private static async Task CancelAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running, AuditLog audit)
+    {
+        var before = await queue.GetAsync(id, context.RequestAborted);
+        if (before is null)
+        {
+            await JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {id}");
+            return;
+        }
+
+        if (before.State.IsFinal())
+        {
+            await JsonError.WriteAsync(context, StatusCodes.Status409Conflict, $"task {id} already ended: {before.State.ToName()}");
+            return;
+        }
+
+        var after = await queue.RequestCancelAsync(id, context.RequestAborted);
+        if (running.TryGet(id, out var current))
+        {
+            current.Cancel();
+        }
+
+        var caller = CallerIdentity.From(context);
+        audit.Write(new AuditRecord("task_cancel_requested") { TaskId = id, Project = before.Project, Platform = caller.Platform, User = caller.Identity });
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        await context.Response.WriteAsJsonAsync(new { task_id = id, state = (after ?? before).State.ToName(), cancel_requested = true }, RunnerJson.Options, context.RequestAborted);
+    }
+
+    private static async Task StatusAsync(HttpContext context, ITaskQueue queue, RunningTasks running, AgentConfig config, RunnerMetrics metrics)
+    {
+        var stats = await queue.GetStatsAsync(context.RequestAborted);
+        metrics.Queue(stats);
+        var recent = await queue.RecentAsync(20, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new
+        {
+            queue_length = stats.Queued,
+            running = stats.Running,
+            workers = config.Webhook.Workers,
+            workers_busy = running.Count,
+            recent = recent.Select(t => TaskView.From(t, includeOutput: false)),
+        }, RunnerJson.Options, context.RequestAborted);
+    }
+}

@@ -1,13 +1,15 @@
 using Codeur.Hosting;
 using Codeur.Runner.Hosting;
+using Codeur.Runner.Sandbox;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddJsonLogging();
 var config = builder.AddAgentConfig();
 builder.ConfigureRunnerKestrel(config);
+builder.Services.AddSandbox(config);
 
 var app = builder.Build();
-app.MapGet("/health", () => Results.Json(new { status = "healthy" }));
+app.MapHealthChecks("/health");
 
 app.Run();
 

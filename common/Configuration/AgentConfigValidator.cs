@@ -170,6 +170,54 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.sandbox.network", "must be 'none' or 'bridge'");
         }
 
+        if (!IsNonRootUser(s.User))
+        {
+            yield return new($"{p}.sandbox.user", "must be 'uid' or 'uid:gid' with numeric ids and uid not 0");
+        }
+
+        if (!ByteSize.TryParse(s.TmpSize, out var tmp) || tmp < 1024 * 1024)
+        {
+            yield return new($"{p}.sandbox.tmp_size", "must be a size of at least 1m, such as 64m");
+        }
+
+        if (!ByteSize.TryParse(s.OutputLimit, out var output) || output < 1024)
+        {
+            yield return new($"{p}.sandbox.output_limit", "must be a size of at least 1k, such as 4m");
+        }
+
+        if (!ByteSize.TryParse(s.MaxFileSize, out var fsize) || fsize < 1024 * 1024)
+        {
+            yield return new($"{p}.sandbox.max_file_size", "must be a size of at least 1m, such as 1g");
+        }
+
+        if (!ByteSize.TryParse(s.LogMaxSize, out var logSize) || logSize < 1024)
+        {
+            yield return new($"{p}.sandbox.log_max_size", "must be a size of at least 1k, such as 1m");
+        }
+
+        if (s.Nofile is < 16 or > 1_048_576)
+        {
+            yield return new($"{p}.sandbox.nofile", "must be between 16 and 1048576");
+        }
+
+        if (s.SweepInterval is < 5 or > 86_400)
+        {
+            yield return new($"{p}.sandbox.sweep_interval", "must be between 5 and 86400 seconds");
+        }
+
+        if (s.Runtime is not null && !RuntimeName().IsMatch(s.Runtime))
+        {
+            yield return new($"{p}.sandbox.runtime", "must be an OCI runtime name such as runc or runsc");
+        }
+
+        for (var i = 0; i < s.ProjectRoots.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(s.ProjectRoots[i]) || !(Path.IsPathRooted(s.ProjectRoots[i]) || s.ProjectRoots[i].StartsWith('~')))
+            {
+                yield return new($"{p}.sandbox.project_roots[{i}]", "must be an absolute path (or start with ~)");
+            }
+        }
+
         foreach (var (command, argv) in s.Commands)
         {
             if (!KnownCommands.Contains(command))
@@ -252,6 +300,22 @@ public static partial class AgentConfigValidator
             return false;
         }
     }
+
+    private static bool IsNonRootUser(string? user)
+    {
+        if (string.IsNullOrWhiteSpace(user))
+        {
+            return false;
+        }
+
+        var parts = user.Split(':');
+        return parts.Length is 1 or 2
+            && parts.All(part => uint.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            && uint.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    private static partial Regex RuntimeName();
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex HexKey();

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Docker.DotNet.Models;
+
+namespace Codeur.Runner.Sandbox;
+
+/// <summary>
+/// Turns the options, one resolved project path and an argv into the exact container to create. Everything that
+/// isolates the task is set explicitly rather than left to engine defaults, so <see cref="ContainerSpecVerifier"/>
+/// can compare it field by field.
+/// </summary>
+internal sealed class ContainerSpecBuilder(SandboxOptions options)
+{
+    public const string TmpPath = "/tmp";
+
+    public SandboxOptions Options => options;
+
+    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        ArgumentException.ThrowIfNullOrEmpty(resolvedProjectPath);
+        if (argv.Count == 0 || string.IsNullOrEmpty(argv[0]))
+        {
+            throw new ArgumentException("argv must name a program", nameof(argv));
+        }
+
+        return new CreateContainerParameters
+        {
+            Image = options.Image,
+            User = options.User,
+            WorkingDir = SandboxOptions.WorkspacePath,
+            // Entrypoint + Cmd together are the argv: no image entrypoint or shell gets in between.
+            Entrypoint = [argv[0]],
+            Cmd = [.. argv.Skip(1)],
+            // The root filesystem is read-only: HOME must be somewhere writable for git and friends.
+            Env = ["HOME=/tmp", "CODEUR_TASK_ID=" + taskId],
+            Tty = false,
+            OpenStdin = false,
+            AttachStdin = false,
+            AttachStdout = true,
+            AttachStderr = true,
+            NetworkDisabled = options.NetworkMode == "none",
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [SandboxLabels.Runner] = options.InstanceId,
+                [SandboxLabels.Task] = taskId,
+                [SandboxLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            },
+            HostConfig = new HostConfig
+            {
+                Mounts =
+                [
+                    new Mount
+                    {
+                        Type = "bind",
+                        Source = resolvedProjectPath,
+                        Target = SandboxOptions.WorkspacePath,
+                        ReadOnly = false,
+                        BindOptions = new BindOptions { Propagation = "rprivate" },
+                    },
+                ],
+                Binds = [],
+                Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    [TmpPath] = TmpfsOptions(options.TmpSizeBytes),
+                },
+                CapDrop = ["ALL"],
+                CapAdd = [],
+                Privileged = false,
+                SecurityOpt = ["no-new-privileges"],
+                ReadonlyRootfs = true,
+                Memory = options.MemoryBytes,
+                MemorySwap = options.MemoryBytes,
+                NanoCPUs = options.NanoCpus,
+                PidsLimit = options.PidsLimit,
+                Ulimits =
+                [
+                    new Ulimit { Name = "nofile", Soft = options.Nofile, Hard = options.Nofile },
+                    new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                    new Ulimit { Name = "fsize", Soft = options.MaxFileSizeBytes, Hard = options.MaxFileSizeBytes },
+                ],
+                NetworkMode = options.NetworkMode,
+                IpcMode = "private",
+                Init = true,
+                AutoRemove = false,
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+                LogConfig = new LogConfig
+                {
+                    Type = "json-file",
+                    Config = new Dictionary<string, string>(StringComparer.Ordinal)
+                    {
+                        ["max-size"] = options.LogMaxSize,
+                        ["max-file"] = "1",
+                    },
+                },
+                Devices = [],
+                Runtime = options.Runtime,
+            },
+        };
+    }
+
+    public static string TmpfsOptions(long sizeBytes) =>
+        "rw,noexec,nosuid,nodev,size=" + sizeBytes.ToString(CultureInfo.InvariantCulture);
+}

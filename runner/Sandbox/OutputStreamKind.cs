@@ -1,0 +1,7 @@
+namespace Codeur.Runner.Sandbox;
+
+internal enum OutputStreamKind
+{
+    Stdout,
+    Stderr,
+}

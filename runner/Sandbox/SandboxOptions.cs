@@ -1,0 +1,69 @@
+using System.Globalization;
+using Codeur.Configuration;
+
+namespace Codeur.Runner.Sandbox;
+
+/// <summary>
+/// The sandbox settings resolved once from <c>.agent.yaml</c> (sizes parsed, defaults applied), so the hot path
+/// never parses strings. The defaults are the strict ones.
+/// </summary>
+internal sealed class SandboxOptions
+{
+    public const string WorkspacePath = "/workspace";
+
+    public string Image { get; init; } = "codeur/sandbox:latest";
+    public string User { get; init; } = "10001:10001";
+    public long MemoryBytes { get; init; } = 2L << 30;
+    public long NanoCpus { get; init; } = 2_000_000_000;
+    public long PidsLimit { get; init; } = 512;
+    public string NetworkMode { get; init; } = "none";
+    public long TmpSizeBytes { get; init; } = 64L << 20;
+    public long OutputLimitBytes { get; init; } = 4L << 20;
+    public long MaxFileSizeBytes { get; init; } = 1L << 30;
+    public long Nofile { get; init; } = 1024;
+    public string LogMaxSize { get; init; } = "1m";
+    public string? Runtime { get; init; }
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bound on every single Docker call except the wait for the task's exit.</summary>
+    public TimeSpan DockerCallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Identifies this runner's containers (label <c>codeur.runner</c>) for the orphan sweep.</summary>
+    public string InstanceId { get; init; } = "codeur-runner";
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Commands { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    public IReadOnlyList<string> ForbiddenPaths { get; init; } = [];
+    public IReadOnlyList<string> ProjectRoots { get; init; } = [];
+
+    public static SandboxOptions FromConfig(AgentConfig config, string? instanceId = null)
+    {
+        var w = config.Webhook;
+        var s = w.Sandbox;
+        return new SandboxOptions
+        {
+            Image = s.Image,
+            User = s.User,
+            MemoryBytes = ByteSize.Parse(s.Memory),
+            NanoCpus = (long)Math.Round(s.Cpus * 1_000_000_000d),
+            PidsLimit = s.Pids,
+            NetworkMode = s.Network,
+            TmpSizeBytes = ByteSize.Parse(s.TmpSize),
+            OutputLimitBytes = ByteSize.Parse(s.OutputLimit),
+            MaxFileSizeBytes = ByteSize.Parse(s.MaxFileSize),
+            Nofile = s.Nofile,
+            LogMaxSize = ByteSize.Parse(s.LogMaxSize).ToString(CultureInfo.InvariantCulture),
+            Runtime = s.Runtime,
+            Timeout = TimeSpan.FromSeconds(w.Timeout),
+            SweepInterval = TimeSpan.FromSeconds(s.SweepInterval),
+            InstanceId = instanceId ?? DefaultInstanceId(),
+            Commands = s.Commands.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal),
+            ForbiddenPaths = w.ForbiddenPaths.ToArray(),
+            ProjectRoots = s.ProjectRoots.ToArray(),
+        };
+    }
+
+    /// <summary>Stable per host, so a restarted runner sweeps what its previous life left behind.</summary>
+    private static string DefaultInstanceId() =>
+        Environment.GetEnvironmentVariable("CODEUR_RUNNER_ID") is { Length: > 0 } id ? id : Environment.MachineName;
+}

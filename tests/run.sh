@@ -8,28 +8,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-ensure_docker() {
-  if docker info >/dev/null 2>&1; then return; fi
-  if ! command -v dockerd >/dev/null 2>&1; then
-    log "installing docker.io from Debian"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
-  fi
-  if ! pgrep -x dockerd >/dev/null 2>&1; then
-    log "starting dockerd"
-    setsid dockerd >/tmp/dockerd.log 2>&1 </dev/null &
-  fi
-  for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
-  tail -50 /tmp/dockerd.log >&2 || true
-  echo "dockerd did not start" >&2
-  exit 1
-}
-
 if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
-  ensure_docker
-  if [ -x deploy/sandbox/build-offline.sh ]; then
-    deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
-  fi
+  deploy/ensure-docker.sh
+  deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
 else
   log "not root and no Docker engine reachable: Docker tests will be skipped (loudly)"
 fi

@@ -80,6 +80,8 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
                 ],
                 NetworkMode = options.NetworkMode,
                 IpcMode = "private",
+                // cgroup v1 engines default to the host cgroup namespace; the container needs no view of the host's.
+                CgroupnsMode = "private",
                 Init = true,
                 AutoRemove = false,
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },

@@ -79,7 +79,7 @@ internal static class ContainerSpecVerifier
         CheckNotHost(problems, "HostConfig.PidMode", host.PidMode);
         CheckNotHost(problems, "HostConfig.UTSMode", host.UTSMode);
         CheckNotHost(problems, "HostConfig.UsernsMode", host.UsernsMode);
-        CheckNotHost(problems, "HostConfig.CgroupnsMode", host.CgroupnsMode);
+        Check(problems, "HostConfig.CgroupnsMode", want.CgroupnsMode, host.CgroupnsMode);
         Check(problems, "HostConfig.Init", want.Init, host.Init);
         Check(problems, "HostConfig.AutoRemove", want.AutoRemove, host.AutoRemove);
         var restart = host.RestartPolicy?.Name ?? RestartPolicyKind.Undefined;

@@ -76,7 +76,12 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             var response = await _client.Containers.WaitContainerAsync(id, cancellationToken);
             return response.StatusCode;
         }
-        catch (Exception ex) when (IsUnreachable(ex))
+        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled hijacked/long request can surface as an I/O error: it is still a cancellation.
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && IsUnreachable(ex))
         {
             throw new ContainerEngineUnavailableException($"Docker engine not reachable while waiting for container {Short(id)}: {ex.Message}", ex);
         }
@@ -143,12 +148,16 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         {
             return await call(linked.Token);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
+        catch (Exception ex) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || IsUnreachable(ex)))
         {
             Log.CallTimedOut(_logger, operation, timeout.TotalSeconds);
             throw new ContainerEngineUnavailableException($"Docker '{operation}' did not answer within {timeout.TotalSeconds:0.#} s", ex);
         }
-        catch (Exception ex) when (IsUnreachable(ex))
+        catch (Exception ex) when (ex is not OperationCanceledException && IsUnreachable(ex))
         {
             Log.Unreachable(_logger, operation, ex.Message);
             throw new ContainerEngineUnavailableException($"Docker engine not reachable at {_client.Options.Endpoint} ({operation}): {ex.Message}", ex);

@@ -12,15 +12,14 @@ namespace Codeur.Runner.Queue;
 /// <remarks>
 /// Locking. Every write runs in a <c>BEGIN IMMEDIATE</c> transaction, which takes SQLite's single write lock before
 /// it reads: the dedupe check, capacity count and insert of an enqueue, and the pick-and-mark of a claim, cannot
-/// interleave with another writer, in this process or in another process sharing the file (which waits on
-/// <c>busy_timeout</c>). Inside the process, writers also queue on a <see cref="SemaphoreSlim"/> first: SQLite's
-/// busy handler waits by sleeping and polling, so letting eight workers collide on the file lock wastes time that
-/// an in-memory FIFO gate does not. Reads take neither: WAL gives them a consistent snapshot beside the writer.
-/// Connections. A connection per operation from Microsoft.Data.Sqlite's pool (opening a pooled one is a list
-/// lookup); <c>synchronous</c> and <c>busy_timeout</c> are per connection, so they are set on every open.
+/// interleave with another writer, in this process or in another process sharing the file (which waits up to
+/// <c>busy_timeout</c>). Inside the process all writes go through one <see cref="SqliteWriteBatcher"/>: a single
+/// loop on one owned connection, so in-process writers never meet on the file lock (SQLite's busy handler waits by
+/// sleeping and polling), and writes that arrive together share one commit, one fsync. Reads take a pooled
+/// connection each and no lock: WAL gives them a consistent snapshot beside the writer.
 /// </remarks>
 internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider timeProvider, ILogger<SqliteTaskQueue> logger)
-    : ITaskQueue, IDisposable
+    : ITaskQueue, IAsyncDisposable, IDisposable
 {
     /// <summary>Why an interrupted task is not run again; shown to the user.</summary>
     public const string InterruptedError = "runner stopped while the task ran; not re-run because agents change code";
@@ -33,10 +32,10 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     private readonly string _path = Path.GetFullPath(options.Path);
     private readonly int _capacity = options.Capacity;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _initLock = new();
     private Task? _initialization;
     private string? _connectionString;
+    private SqliteWriteBatcher? _writer;
 
     public string DatabasePath => _path;
 
@@ -285,17 +284,22 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             return await select.ExecuteScalarAsync(cancellationToken);
         }, cancellationToken);
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
         // Closing the pooled connections lets the last one checkpoint the WAL and release the file.
         if (_connectionString is not null)
         {
             using var connection = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(connection);
         }
-
-        _writeGate.Dispose();
     }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task InitializeCoreAsync(CancellationToken cancellationToken)
     {
@@ -319,31 +323,14 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             Log.SchemaReady(logger, _path, from, to);
         }
 
+        _writer = new SqliteWriteBatcher(token => OpenAsync(connectionString, token), logger);
         _connectionString = connectionString;
     }
 
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
-
-        // Opened before the gate so that taking a pooled connection and setting its pragmas overlaps the previous
-        // writer's fsync instead of adding to it.
-        await using var connection = await OpenAsync(_connectionString!, cancellationToken);
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            // deferred: false issues BEGIN IMMEDIATE (the write lock up front, see the class remarks).
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var result = await work(connection, transaction);
-
-            // Past this point the work is done; committing beats throwing on a late cancellation.
-            transaction.Commit();
-            return result;
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        return await _writer!.WriteAsync((connection, transaction, _) => work(connection, transaction), cancellationToken);
     }
 
     private async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)

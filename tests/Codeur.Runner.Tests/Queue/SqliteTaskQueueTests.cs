@@ -103,7 +103,7 @@ public sealed class SqliteTaskQueueTests : TaskQueueContractTests, IDisposable
     public async Task ClaimNextAsync_TwoQueueInstancesOnOneFile_NeverClaimTheSameTask()
     {
         var ct = TestContext.Current.CancellationToken;
-        // Two instances have separate in-process gates: only SQLite's file lock (BEGIN IMMEDIATE) keeps them
+        // Two instances have separate writer loops and connections: only SQLite's file lock (BEGIN IMMEDIATE) keeps them
         // apart, as it must for two runner processes sharing the file.
         var left = await CreateQueueAsync();
         var right = await CreateQueueAsync();

@@ -1,0 +1,31 @@
+using Codeur.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Codeur.Runner.Queue;
+
+internal static class QueueServiceCollectionExtensions
+{
+    /// <summary>Registers the <see cref="ITaskQueue"/> that <c>webhook.queue.backend</c> names, as a singleton.</summary>
+    public static IServiceCollection AddTaskQueue(this IServiceCollection services, AgentConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var queue = config.Webhook.Queue;
+        services.TryAddSingleton(TimeProvider.System);
+        switch (queue.Backend)
+        {
+            case "sqlite":
+                services.AddSingleton(provider => new SqliteTaskQueue(
+                    queue,
+                    provider.GetRequiredService<TimeProvider>(),
+                    provider.GetRequiredService<ILogger<SqliteTaskQueue>>()));
+                services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<SqliteTaskQueue>());
+                services.AddHostedService<TaskQueueInitializer>();
+                return services;
+            case "redis":
+                throw new NotSupportedException(
+                    "webhook.queue.backend 'redis' is not available yet: the redis backend arrives with the scale-out issue");
+            default:
+                throw new NotSupportedException($"webhook.queue.backend '{queue.Backend}' is not a known queue backend (sqlite or redis)");
+        }
+    }
+}

@@ -1,15 +1,31 @@
 using Codeur.Hosting;
+using Codeur.Http;
 using Codeur.Runner.Hosting;
+using Codeur.Runner.Intake;
+using Codeur.Runner.Observability;
+using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
+using Codeur.Runner.Tasks;
+using Codeur.Runner.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddJsonLogging();
 var config = builder.AddAgentConfig();
+
 builder.ConfigureRunnerKestrel(config);
+builder.Services.AddRunnerObservability();
+builder.Services.AddTaskQueue(config);
 builder.Services.AddSandbox(config);
+builder.Services.AddWorkers(config);
 
 var app = builder.Build();
-app.MapHealthChecks("/health");
+
+// Nothing but health and metrics answers a caller that did not come through the gateway.
+app.UseMiddleware<InternalCredentialMiddleware>();
+
+app.MapRunnerObservability();
+app.MapTaskApi();
+app.MapFallback(context => JsonError.WriteAsync(context, StatusCodes.Status404NotFound, "no such route"));
 
 app.Run();
 

@@ -1,4 +1,5 @@
 using Codeur.Gateway.Http;
+using Codeur.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;

@@ -20,6 +20,7 @@ internal static class QueueServiceCollectionExtensions
                     provider.GetRequiredService<ILogger<SqliteTaskQueue>>()));
                 services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<SqliteTaskQueue>());
                 services.AddHostedService<TaskQueueInitializer>();
+                services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue");
                 return services;
             case "redis":
                 throw new NotSupportedException(

@@ -56,7 +56,7 @@ internal sealed class SandboxOptions
             Runtime = s.Runtime,
             Timeout = TimeSpan.FromSeconds(w.Timeout),
             SweepInterval = TimeSpan.FromSeconds(s.SweepInterval),
-            InstanceId = instanceId ?? DefaultInstanceId(),
+            InstanceId = instanceId ?? (string.IsNullOrWhiteSpace(w.Runner.InstanceId) ? DefaultInstanceId() : w.Runner.InstanceId),
             Commands = s.Commands.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal),
             ForbiddenPaths = w.ForbiddenPaths.ToArray(),
             ProjectRoots = s.ProjectRoots.ToArray(),

@@ -1,10 +1,11 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Codeur.Gateway.Observability;
+namespace Codeur.Http;
 
-/// <summary><c>{"status":"healthy|unhealthy","components":{"runner":{"status","description"}}}</c>; 503 names the failing part.</summary>
-internal static class HealthResponseWriter
+/// <summary><c>{"status":"healthy|unhealthy","components":{"name":{"status","description"}},"error"?}</c>; 503 names the failing part.</summary>
+public static class HealthResponseWriter
 {
     public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
@@ -14,9 +15,6 @@ internal static class HealthResponseWriter
         json.WriteStartObject();
         json.WriteString("status", report.Status == HealthStatus.Healthy ? "healthy" : "unhealthy");
         json.WriteStartObject("components");
-        json.WriteStartObject("gateway");
-        json.WriteString("status", "healthy");
-        json.WriteEndObject();
         foreach (var (name, entry) in report.Entries)
         {
             json.WriteStartObject(name);

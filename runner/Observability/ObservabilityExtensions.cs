@@ -1,0 +1,30 @@
+using Codeur.Http;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+
+namespace Codeur.Runner.Observability;
+
+internal static class ObservabilityExtensions
+{
+    public static IServiceCollection AddRunnerObservability(this IServiceCollection services)
+    {
+        services.AddSingleton<RunnerMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(RunnerMetrics.MeterName, "Codeur.Audit", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary><c>/health</c> (queue and Docker, 503 naming the failing one) and <c>/metrics</c>.</summary>
+    public static IEndpointRouteBuilder MapRunnerObservability(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
+        });
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        return endpoints;
+    }
+}

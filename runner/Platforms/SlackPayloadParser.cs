@@ -59,7 +59,7 @@ internal sealed partial class SlackPayloadParser(CommandLineParser parser) : IPl
             DedupeKey = Field(form, "trigger_id") is { } trigger ? $"{Platform}:{trigger}" : null,
             RetryNumber = RetryNumber(request),
             ReplyContext = Payload.ReplyContext(
-                ("response_url", Field(form, "response_url", 2048)),
+                ("response_url", SlackUrl(Field(form, "response_url", 2048))),
                 ("channel_id", Field(form, "channel_id")),
                 ("user_id", userId),
                 ("team_id", Field(form, "team_id"))),
@@ -158,7 +158,7 @@ internal sealed partial class SlackPayloadParser(CommandLineParser parser) : IPl
             Command = "",
             Requester = user,
             ReplyContext = Payload.ReplyContext(
-                ("response_url", Payload.String(root, "response_url", 2048)),
+                ("response_url", SlackUrl(Payload.String(root, "response_url", 2048))),
                 ("channel_id", channel),
                 ("user_id", user),
                 ("thread_ts", Payload.String(root, "thread_ts"))),
@@ -176,6 +176,13 @@ internal sealed partial class SlackPayloadParser(CommandLineParser parser) : IPl
 
         return value.Length <= maxLength ? value : throw new PayloadException($"'{name}' is longer than {maxLength} characters");
     }
+
+    // The reply stage POSTs to response_url: only Slack's own hosts, so a relay body cannot aim it at an internal service.
+    private static string? SlackUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.IsDefaultPort
+        && (uri.Host == "slack.com" || uri.Host.EndsWith(".slack.com", StringComparison.OrdinalIgnoreCase))
+            ? uri.AbsoluteUri
+            : null;
 
     private static int RetryNumber(PlatformRequest request) =>
         int.TryParse(Payload.Header(request, RetryHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var retry) ? retry : 0;

@@ -13,7 +13,7 @@ internal sealed class ProjectPathGuard : IProjectPathGuard
 
     private const int MaxSymlinks = 40;
 
-    private static readonly string[] SystemPaths = ["/proc", "/sys", "/dev", "/etc", "/boot", "/run", "/var/run"];
+    private static readonly string[] SystemPaths = ["/proc", "/sys", "/dev", "/etc", "/boot", "/run", "/var/run", "/var/lib/docker"];
 
     private readonly string _home;
     private readonly string[] _forbidden;

@@ -144,6 +144,28 @@ public sealed class SlackPayloadParserTests
         Assert.Contains("\"channel_id\":\"C456\"", request.ReplyContext, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://hooks.slack.com/commands/1")]
+    [InlineData("https://169.254.169.254/latest/meta-data")]
+    [InlineData("https://hooks.slack.com.evil.example/x")]
+    [InlineData("https://hooks.slack.com:8443/x")]
+    public void Parse_RelayResponseUrlNotSlack_Dropped(string url)
+    {
+        var body = $$"""{"text":"!agent status","user_id":"U1","channel_id":"C1","response_url":"{{url}}"}""";
+
+        var request = Command(Parser.Parse(Create(body)));
+
+        Assert.DoesNotContain("response_url", request.ReplyContext, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_RelayResponseUrlOnSlack_Kept()
+    {
+        var request = Command(Parser.Parse(Create("""{"text":"!agent status","user_id":"U1","response_url":"https://hooks.slack.com/actions/T1/2/x"}""")));
+
+        Assert.Contains("\"response_url\":\"https://hooks.slack.com/actions/T1/2/x\"", request.ReplyContext, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_RelayWithoutPrefix_Ignored()
     {

@@ -2,7 +2,8 @@ namespace Codeur.Configuration;
 
 /// <summary>
 /// Optional per-platform allowlists of requesters (<c>webhook.requesters</c>): GitHub logins, Slack user ids,
-/// Discord user ids, API token identities. An absent list lets anyone who passed the platform's own checks.
+/// Discord user ids, API token identities, compared case-insensitively. An absent list lets anyone who passed the
+/// platform's own checks; an empty list lets nobody.
 /// </summary>
 public sealed class RequestersSection
 {

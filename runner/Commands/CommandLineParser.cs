@@ -43,14 +43,9 @@ internal sealed class CommandLineParser(IntakeSettings settings)
             return CommandLineResult.Failed(IntakeError.Unprocessable(splitError!));
         }
 
-        if (words.Count == 0)
-        {
-            return CommandLineResult.Failed(IntakeError.Unprocessable($"missing command; allowed: {settings.AllowedCommandList}"));
-        }
-
         string? hint = null;
         var args = new List<string>(words.Count);
-        for (var i = 1; i < words.Count; i++)
+        for (var i = 0; i < words.Count; i++)
         {
             var word = words[i];
             string? value = null;
@@ -83,7 +78,15 @@ internal sealed class CommandLineParser(IntakeSettings settings)
             hint = value;
         }
 
-        return Validate(words[0], args, hint);
+        // The command is the first word that is not the --project option, so "!agent --project api run x" works too.
+        if (args.Count == 0)
+        {
+            return CommandLineResult.Failed(IntakeError.Unprocessable($"missing command; allowed: {settings.AllowedCommandList}"));
+        }
+
+        var command = args[0];
+        args.RemoveAt(0);
+        return Validate(command, args, hint);
     }
 
     /// <summary>

@@ -45,6 +45,12 @@ internal sealed partial class SlackPayloadParser(CommandLineParser parser) : IPl
             return new IntakeResult.Ignored("interactive payloads are not commands");
         }
 
+        if (form.ContainsKey("ssl_check"))
+        {
+            // Slack's certificate probe for slash command URLs: any 200 will do.
+            return new IntakeResult.Ignored("ssl_check");
+        }
+
         var userId = Field(form, "user_id");
         if (userId is null || !form.ContainsKey("command"))
         {

@@ -99,6 +99,8 @@ public sealed class CommandLineParserTests
     [InlineData("!agent run --project backend 'Add auth'", "backend")]
     [InlineData("!agent run 'Add auth' --project=backend", "backend")]
     [InlineData("!agent run 'Add auth' --project \"my api\"", "my api")]
+    [InlineData("!agent --project backend run 'Add auth'", "backend")]
+    [InlineData("!agent --project=backend run 'Add auth'", "backend")]
     public void Parse_ProjectOptionAnywhere_BecomesHintAndLeavesArgs(string text, string hint)
     {
         var line = Parsed(text);
@@ -154,10 +156,12 @@ public sealed class CommandLineParserTests
         Assert.Equal("cancel", parser.Parse("!agent cancel 42").Line?.Command);
     }
 
-    [Fact]
-    public void Parse_PrefixOnly_FailsWithMissingCommand()
+    [Theory]
+    [InlineData("!agent   ")]
+    [InlineData("!agent --project backend")]
+    public void Parse_NoCommandWord_FailsWithMissingCommand(string text)
     {
-        Assert.StartsWith("missing command", Failed("!agent   ").Message, StringComparison.Ordinal);
+        Assert.StartsWith("missing command", Failed(text).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,6 +60,12 @@ public sealed class SlackPayloadParserTests
     }
 
     [Fact]
+    public void Parse_SslCheck_IgnoredNot400()
+    {
+        Assert.Equal("ssl_check", Assert.IsType<IntakeResult.Ignored>(Parser.Parse(Create("ssl_check=1&token=abc", Form))).Reason);
+    }
+
+    [Fact]
     public void Parse_SlashCommandWithoutUser_400()
     {
         Assert.Equal(400, Assert.IsType<IntakeResult.Invalid>(Parser.Parse(Create("command=%2Fagent&text=run", Form))).StatusCode);

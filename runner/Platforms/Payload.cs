@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace Codeur.Runner.Platforms;
 
@@ -13,7 +14,15 @@ internal static class Payload
     public const int MaxTextLength = 1024 * 1024;
     public const int MaxFormFields = 64;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = MaxDepth,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+
+        // Two "body" keys could be read differently by us and by whoever else inspects the payload.
+        AllowDuplicateProperties = false,
+    };
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Accepts <c>application/json</c> (and <c>+json</c>) and <c>application/x-www-form-urlencoded</c> where <paramref name="allowed"/> lists them; anything else is 415.</summary>
@@ -52,6 +61,14 @@ internal static class Payload
     public static JsonDocument? ParseJson(ReadOnlyMemory<byte> body, out IntakeResult.Invalid? error)
     {
         error = null;
+
+        // The reader only checks string contents when they are read; checking up front keeps GetString from throwing later.
+        if (!Utf8.IsValid(body.Span))
+        {
+            error = IntakeResult.Malformed("malformed JSON: the body is not valid UTF-8");
+            return null;
+        }
+
         JsonDocument document;
         try
         {

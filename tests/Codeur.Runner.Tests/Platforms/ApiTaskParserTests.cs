@@ -66,6 +66,24 @@ public sealed class ApiTaskParserTests
     }
 
     [Fact]
+    public void Parse_DuplicateKeys_400()
+    {
+        var invalid = Assert.IsType<IntakeResult.Invalid>(Parser.Parse(Create("""{"command":"status","command":"run"}""", Json, "token:ci")));
+
+        Assert.Equal(400, invalid.StatusCode);
+    }
+
+    [Fact]
+    public void Parse_InvalidUtf8_400()
+    {
+        byte[] body = [.. "{\"command\":\"run\",\"args\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+
+        var result = Parser.Parse(new PlatformRequest(body, Json, PlatformRequest.NoHeaders, "token:ci"));
+
+        Assert.Equal(400, Assert.IsType<IntakeResult.Invalid>(result).StatusCode);
+    }
+
+    [Fact]
     public void Parse_FormBody_415()
     {
         Assert.Equal(415, Assert.IsType<IntakeResult.Invalid>(Parser.Parse(Create("command=run", Form))).StatusCode);

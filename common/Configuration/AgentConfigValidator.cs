@@ -249,6 +249,11 @@ public static partial class AgentConfigValidator
         {
             yield return new($"{p}.queue.capacity", "must be at least 1");
         }
+
+        foreach (var error in ValidateIntake(w))
+        {
+            yield return error;
+        }
     }
 
     private static IEnumerable<ConfigError> ValidateBodyLimits(BodyLimitsSection limits)
@@ -270,6 +275,68 @@ public static partial class AgentConfigValidator
             else if (bytes > BodyLimitsSection.GitHubCeiling)
             {
                 yield return new($"{at}.{key}", "must not exceed 25m (GitHub's own maximum payload)");
+            }
+        }
+    }
+
+    public static readonly IReadOnlySet<string> KnownAssociations = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE",
+    };
+
+    private static IEnumerable<ConfigError> ValidateIntake(WebhookSection w)
+    {
+        const string p = "webhook";
+        if (string.IsNullOrWhiteSpace(w.CommandPrefix) || w.CommandPrefix.Length > 32 || w.CommandPrefix.Any(char.IsWhiteSpace))
+        {
+            yield return new($"{p}.command_prefix", "must be 1-32 characters without spaces, such as !agent");
+        }
+
+        if (w.MaxTaskLength is < 1 or > 100_000)
+        {
+            yield return new($"{p}.max_task_length", "must be between 1 and 100000 characters");
+        }
+
+        for (var i = 0; i < w.ForbiddenPaths.Count; i++)
+        {
+            var entry = w.ForbiddenPaths[i];
+            if (string.IsNullOrWhiteSpace(entry) || !(entry.StartsWith('/') || entry == "~" || entry.StartsWith("~/", StringComparison.Ordinal)))
+            {
+                yield return new($"{p}.forbidden_paths[{i}]", "must be an absolute path or start with ~/");
+            }
+        }
+
+        var g = w.Github;
+        for (var i = 0; i < g.AllowedAssociations.Count; i++)
+        {
+            if (!KnownAssociations.Contains(g.AllowedAssociations[i] ?? ""))
+            {
+                yield return new($"{p}.github.allowed_associations[{i}]", $"unknown author association; known: {string.Join(", ", KnownAssociations)}");
+            }
+        }
+
+        foreach (var (eventName, command) in g.Events)
+        {
+            if (!EventKey().IsMatch(eventName))
+            {
+                yield return new($"{p}.github.events", "keys are a GitHub event name or event.action, such as pull_request.opened");
+            }
+            else if (command is null || command == "cancel" || !KnownCommands.Contains(command))
+            {
+                yield return new($"{p}.github.events.{eventName}", "must be one of run, analyze, search, status");
+            }
+        }
+
+        (string Key, List<string>? List)[] requesters =
+            [("github", w.Requesters.Github), ("slack", w.Requesters.Slack), ("discord", w.Requesters.Discord), ("api", w.Requesters.Api)];
+        foreach (var (key, list) in requesters)
+        {
+            for (var i = 0; list is not null && i < list.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(list[i]))
+                {
+                    yield return new($"{p}.requesters.{key}[{i}]", "is empty");
+                }
             }
         }
     }
@@ -319,6 +386,9 @@ public static partial class AgentConfigValidator
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex HexKey();
+
+    [GeneratedRegex("^[a-z_]{1,64}(\\.[a-z_]{1,64})?$")]
+    private static partial Regex EventKey();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex TokenName();

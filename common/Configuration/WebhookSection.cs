@@ -42,4 +42,14 @@ public sealed class WebhookSection
     public SandboxSection Sandbox { get; set; } = new();
     public QueueSection Queue { get; set; } = new();
     public AuditSection Audit { get; set; } = new();
+
+    /// <summary>The word that starts a command in chat text and comments (<c>!agent run ...</c>); matched case-insensitively. Default <c>!agent</c>.</summary>
+    public string CommandPrefix { get; set; } = "!agent";
+
+    /// <summary>Maximum length in characters of a command line after the prefix, once sanitised. Default 4000.</summary>
+    public int MaxTaskLength { get; set; } = 4000;
+
+    public GithubSection Github { get; set; } = new();
+
+    public RequestersSection Requesters { get; set; } = new();
 }

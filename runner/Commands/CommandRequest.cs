@@ -30,6 +30,12 @@ public sealed record CommandRequest
     /// <summary>Opaque JSON for the reply stage (issue/PR number, response_url, channel, interaction token...).</summary>
     public string? ReplyContext { get; init; }
 
+    /// <summary>Delivery attempt reported by the platform (Slack's <c>X-Slack-Retry-Num</c>); 0 for a first delivery. Dedupe makes retries harmless.</summary>
+    public int RetryNumber { get; init; }
+
+    /// <summary>Routing text for events that carry no task text (a pull request's title); routing uses <see cref="TaskText"/> when null.</summary>
+    public string? RoutingText { get; init; }
+
     /// <summary>The text the routing falls back to when there is no hint and no repository: the joined args.</summary>
     public string TaskText => string.Join(' ', Args);
 }

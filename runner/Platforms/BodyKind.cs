@@ -1,0 +1,8 @@
+namespace Codeur.Runner.Platforms;
+
+/// <summary>The body encodings the platforms use.</summary>
+internal enum BodyKind
+{
+    Json,
+    Form,
+}

@@ -1,0 +1,10 @@
+namespace Codeur.Runner.Platforms;
+
+/// <summary>
+/// One webhook request as the parsers see it: raw body, content type, a header lookup (case-insensitive, first
+/// value) and the identity the gateway verified (e.g. <c>token:ci</c>), used as requester when the payload has none.
+/// </summary>
+internal sealed record PlatformRequest(ReadOnlyMemory<byte> Body, string? ContentType, Func<string, string?> Header, string? Identity = null)
+{
+    public static Func<string, string?> NoHeaders { get; } = _ => null;
+}

@@ -1,0 +1,15 @@
+using Codeur.Runner.Routing;
+
+namespace Codeur.Runner.Tests.Routing;
+
+/// <summary>Accepts every path unchanged, or refuses with a fixed reason, so routing tests need no directories.</summary>
+internal sealed class AcceptingGuard(string? refuseWith = null) : IProjectPathGuard
+{
+    public List<string> Checked { get; } = [];
+
+    public PathCheck Check(string path)
+    {
+        Checked.Add(path);
+        return refuseWith is null ? PathCheck.Allowed(path) : PathCheck.Refused(refuseWith);
+    }
+}

@@ -21,7 +21,7 @@ internal static class IntakeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPlatformParser, DiscordPayloadParser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPlatformParser, ApiTaskParser>());
         services.TryAddSingleton<CommandPolicy>();
-        services.TryAddSingleton<IProjectPathGuard>(sp => new ProjectPathGuard(sp.GetRequiredService<AgentConfig>().Webhook.ForbiddenPaths));
+        services.TryAddSingleton<IProjectPathGuard>(sp => sp.GetRequiredService<Sandbox.ProjectPathGuard>());
         services.TryAddSingleton(sp => new ProjectRouter(
             sp.GetRequiredService<AgentConfig>().Webhook.ProjectMapping,
             sp.GetRequiredService<IProjectPathGuard>(),

@@ -1,3 +1,5 @@
+using Codeur.Runner.Sandbox;
+
 namespace Codeur.Runner.Routing;
 
 /// <summary>Decides whether a configured project directory may become the sandbox's only bind mount.</summary>

@@ -60,13 +60,13 @@ internal sealed partial class ProjectRouter
         }
 
         var check = _guard.Check(project.Path);
-        if (!check.Ok)
+        if (!check.IsAllowed)
         {
-            Log.PathRefused(_logger, project.Name, check.Reason!);
-            return RouteResult.Failed($"project '{project.Name}': {check.Reason}");
+            Log.PathRefused(_logger, project.Name, check.Message);
+            return RouteResult.Failed($"project '{project.Name}': {check.Message}");
         }
 
-        return RouteResult.Routed(new ProjectRoute(project.Name, check.CanonicalPath!));
+        return RouteResult.Routed(new ProjectRoute(project.Name, check.ResolvedPath!));
     }
 
     private Project? FirstMatch(string key)

@@ -122,6 +122,6 @@ public sealed class IntakePipelineTests : IDisposable
 
     private sealed class AcceptAll : IProjectPathGuard
     {
-        public PathCheck Check(string path) => PathCheck.Allowed("/accepted" + path);
+        public Codeur.Runner.Sandbox.PathCheck Check(string path) => Codeur.Runner.Sandbox.PathCheck.Allowed("/accepted" + path);
     }
 }

@@ -24,7 +24,7 @@ public sealed class MalformedInputTests
     private static IntakePipeline Pipeline() =>
         new([new GitHubPayloadParser(Parser()), new SlackPayloadParser(Parser()), new DiscordPayloadParser(Parser()), new ApiTaskParser(Parser())],
             new CommandPolicy(Parser().Settings),
-            new ProjectRouter([], new ProjectPathGuard([]), new RecordingLogger<ProjectRouter>()));
+            new ProjectRouter([], new Codeur.Runner.Sandbox.ProjectPathGuard([], []), new RecordingLogger<ProjectRouter>()));
 
     [Theory]
     [MemberData(nameof(Samples))]

@@ -1,4 +1,5 @@
 using Codeur.Runner.Routing;
+using Codeur.Runner.Sandbox;
 
 namespace Codeur.Runner.Tests.Routing;
 
@@ -10,6 +11,6 @@ internal sealed class AcceptingGuard(string? refuseWith = null) : IProjectPathGu
     public PathCheck Check(string path)
     {
         Checked.Add(path);
-        return refuseWith is null ? PathCheck.Allowed(path) : PathCheck.Refused(refuseWith);
+        return refuseWith is null ? PathCheck.Allowed(path) : PathCheck.Rejected(PathRejection.Forbidden, refuseWith);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Codeur.Configuration;
 using Codeur.Runner.Commands;
 using Codeur.Runner.Routing;
+using Codeur.Runner.Sandbox;
 
 namespace Codeur.Runner.Tests.Routing;
 

@@ -42,6 +42,10 @@ internal static class TextSanitizer
 
                 rune = new Rune('\n');
             }
+            else if (rune.Value is 0x2028 or 0x2029)
+            {
+                rune = new Rune('\n'); // Line and paragraph separators still separate words.
+            }
 
             if (IsVisible(rune))
             {
@@ -63,7 +67,6 @@ internal static class TextSanitizer
         {
             // Cf covers zero-width space/joiners, bidi embeddings, overrides and isolates, the BOM and tag characters.
             UnicodeCategory.Control or UnicodeCategory.Format => false,
-            UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => false,
             _ => !IsExtraInvisible(rune.Value),
         };
     }

@@ -42,6 +42,12 @@ public sealed class TextSanitizerTests
     }
 
     [Fact]
+    public void Sanitize_UnicodeLineSeparators_BecomeNewlines()
+    {
+        Assert.Equal("a\nb\nc", TextSanitizer.Sanitize("a\u2028b\u2029c"));
+    }
+
+    [Fact]
     public void Sanitize_LoneSurrogate_Removed()
     {
         Assert.Equal("ab", TextSanitizer.Sanitize("a\uD800b"));

@@ -3,6 +3,7 @@ using Codeur.Http;
 using Codeur.Runner.Hosting;
 using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
+using Codeur.Runner.Platforms;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
@@ -16,6 +17,7 @@ builder.ConfigureRunnerKestrel(config);
 builder.Services.AddRunnerObservability();
 builder.Services.AddTaskQueue(config);
 builder.Services.AddSandbox(config);
+builder.Services.AddIntake();
 builder.Services.AddWorkers(config);
 
 var app = builder.Build();
@@ -24,6 +26,7 @@ var app = builder.Build();
 app.UseMiddleware<InternalCredentialMiddleware>();
 
 app.MapRunnerObservability();
+app.MapIntake();
 app.MapTaskApi();
 app.MapFallback(context => JsonError.WriteAsync(context, StatusCodes.Status404NotFound, "no such route"));
 

@@ -11,7 +11,7 @@ internal static class ObservabilityExtensions
     {
         services.AddSingleton<RunnerMetrics>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(RunnerMetrics.MeterName, "Codeur.Audit", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(RunnerMetrics.MeterName, "Codeur.Audit", "Microsoft.AspNetCore.Hosting")
             .AddPrometheusExporter());
         return services;
     }

@@ -9,7 +9,7 @@ namespace Codeur.Runner.Sandbox;
 /// </summary>
 internal sealed class OutputCapture(long limit)
 {
-    private readonly ArrayBufferWriter<byte> _kept = new((int)Math.Min(limit, 64 * 1024));
+    private readonly ArrayBufferWriter<byte> _kept = new((int)Math.Clamp(limit, 1, 64 * 1024));
 
     public long TotalBytes { get; private set; }
 

@@ -152,6 +152,12 @@ internal sealed partial class WorkerPool(
             {
                 return await executor.ExecuteAsync(task, current.Output, current.Token);
             }
+            catch (Exception ex) when (ex is not (ExecutorUnavailableException or OperationCanceledException))
+            {
+                // A fault of ours in one task's execution ends that task truthfully; the runner keeps serving.
+                Log.ExecutionFailed(logger, task.Id, ex);
+                return new TaskOutcome(TaskState.Failed, null, current.Output.Snapshot(), "internal error while running the task: " + ex.Message);
+            }
             catch (ExecutorUnavailableException ex)
             {
                 Log.EngineUnavailable(logger, task.Id, backoff.TotalSeconds, ex.Message);
@@ -191,6 +197,9 @@ internal sealed partial class WorkerPool(
 
         [LoggerMessage(104, LogLevel.Information, "Stopping: waiting up to {GraceSeconds} s for {Count} running tasks")]
         public static partial void Draining(ILogger logger, int count, int graceSeconds);
+
+        [LoggerMessage(106, LogLevel.Error, "Task {TaskId} failed inside the runner")]
+        public static partial void ExecutionFailed(ILogger logger, string taskId, Exception exception);
 
         [LoggerMessage(105, LogLevel.Critical, "Worker {Index} failed; stopping the runner so it is restarted")]
         public static partial void WorkerFailed(ILogger logger, int index, Exception exception);

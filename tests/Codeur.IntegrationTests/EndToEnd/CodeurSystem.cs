@@ -135,8 +135,23 @@ public sealed class CodeurSystem : IAsyncDisposable
     {
         using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        if (expected != response.StatusCode)
+        {
+            Assert.Fail($"expected {(int)expected}, got {(int)response.StatusCode}: {text}\n--- runner log (tail) ---\n{await TailAsync(Runner)}\n--- gateway log (tail) ---\n{await TailAsync(Gateway)}");
+        }
+
         return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static async Task<string> TailAsync(ServiceProcess? process)
+    {
+        if (process is null)
+        {
+            return "(not started)";
+        }
+
+        var lines = (await process.ReadLogAsync()).Split('\n');
+        return string.Join('\n', lines.TakeLast(30));
     }
 
     public async Task<JsonElement> GetTaskAsync(string id) =>
@@ -209,7 +224,11 @@ public sealed class CodeurSystem : IAsyncDisposable
 
         try
         {
-            System.IO.Directory.Delete(_directory, recursive: true);
+            // CODEUR_E2E_KEEP=1 keeps config, logs, queue and projects for a post-mortem.
+            if (Environment.GetEnvironmentVariable("CODEUR_E2E_KEEP") != "1")
+            {
+                System.IO.Directory.Delete(_directory, recursive: true);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -21,7 +21,7 @@ internal sealed class SandboxOptions
     public long OutputLimitBytes { get; init; } = 4L << 20;
     public long MaxFileSizeBytes { get; init; } = 1L << 30;
     public long Nofile { get; init; } = 1024;
-    public string LogMaxSize { get; init; } = "1m";
+    public string LogMaxSize { get; init; } = "1048576";
     public string? Runtime { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(300);
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(60);

@@ -1,6 +1,7 @@
 using Codeur.Hosting;
 using Codeur.Runner.Hosting;
 using Codeur.Runner.Sandbox;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddJsonLogging();
@@ -9,7 +10,7 @@ builder.ConfigureRunnerKestrel(config);
 builder.Services.AddSandbox(config);
 
 var app = builder.Build();
-app.MapHealthChecks("/health");
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
 
 app.Run();
 

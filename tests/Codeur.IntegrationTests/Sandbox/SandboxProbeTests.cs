@@ -123,6 +123,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         watch.Stop();
         AssertEnding(SandboxEnding.TimedOut, result);
         Assert.Equal(137, result.ExitCode);
+        TestContext.Current.TestOutputHelper?.WriteLine($"deadline {deadline.TotalSeconds} s -> result after {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(watch.Elapsed < deadline + TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
         await AssertNoContainerLeftAsync();
     }
@@ -292,6 +293,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
 
         AssertEnding(SandboxEnding.Cancelled, result);
         Assert.Equal(137, result.ExitCode);
+        TestContext.Current.TestOutputHelper?.WriteLine($"cancel -> result (kill, wait, inspect, remove): {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"kill + remove took {watch.Elapsed}");
         await AssertNoContainerLeftAsync();
     }

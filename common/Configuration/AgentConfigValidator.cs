@@ -210,9 +210,17 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.sandbox.runtime", "must be an OCI runtime name such as runc or runsc");
         }
 
+        for (var i = 0; i < w.ForbiddenPaths.Count; i++)
+        {
+            if (!IsAbsoluteOrHome(w.ForbiddenPaths[i]))
+            {
+                yield return new($"{p}.forbidden_paths[{i}]", "must be an absolute path (or start with ~)");
+            }
+        }
+
         for (var i = 0; i < s.ProjectRoots.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(s.ProjectRoots[i]) || !(Path.IsPathRooted(s.ProjectRoots[i]) || s.ProjectRoots[i].StartsWith('~')))
+            if (!IsAbsoluteOrHome(s.ProjectRoots[i]))
             {
                 yield return new($"{p}.sandbox.project_roots[{i}]", "must be an absolute path (or start with ~)");
             }
@@ -367,6 +375,9 @@ public static partial class AgentConfigValidator
             return false;
         }
     }
+
+    private static bool IsAbsoluteOrHome(string? path) =>
+        !string.IsNullOrWhiteSpace(path) && (path.StartsWith('/') || path == "~" || path.StartsWith("~/", StringComparison.Ordinal));
 
     private static bool IsNonRootUser(string? user)
     {

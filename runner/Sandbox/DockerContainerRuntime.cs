@@ -27,7 +27,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         _callTimeout = options.DockerCallTimeout;
         _time = time;
         _logger = logger;
-        var builder = new DockerClientBuilder().WithEndpoint(Endpoint()).WithTimeout(options.DockerCallTimeout);
+        var builder = new DockerClientBuilder().WithEndpoint(options.DockerEndpoint).WithTimeout(options.DockerCallTimeout);
         if (Environment.GetEnvironmentVariable("DOCKER_API_VERSION") is { Length: > 0 } pinned && System.Version.TryParse(pinned, out var version))
         {
             builder = builder.WithApiVersion(version);
@@ -36,9 +36,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         _client = builder.Build();
         Log.Created(_logger, _client.Options.Endpoint.ToString());
     }
-
-    public static Uri Endpoint() =>
-        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? new Uri(host) : new Uri("unix:///var/run/docker.sock");
 
     public Task PingAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         CallAsync("ping", timeout, token => _client.System.PingAsync(token), cancellationToken);

@@ -1,3 +1,5 @@
+using Docker.DotNet;
+
 namespace Codeur.Runner.Sandbox;
 
 /// <summary>
@@ -31,10 +33,18 @@ internal sealed partial class OrphanSweeper(
                 continue;
             }
 
-            await runtime.KillAsync(container.ID, cancellationToken);
-            await runtime.RemoveAsync(container.ID, cancellationToken);
-            Log.Swept(logger, container.ID, taskId ?? "-", container.State ?? "-");
-            removed++;
+            try
+            {
+                await runtime.KillAsync(container.ID, cancellationToken);
+                await runtime.RemoveAsync(container.ID, cancellationToken);
+                Log.Swept(logger, container.ID, taskId ?? "-", container.State ?? "-");
+                removed++;
+            }
+            catch (DockerApiException ex)
+            {
+                // One stubborn container must not stop the sweep (or, through the hosted service, the runner).
+                Log.SweepOneFailed(logger, container.ID, ex.Message);
+            }
         }
 
         return removed;
@@ -66,6 +76,9 @@ internal sealed partial class OrphanSweeper(
     {
         [LoggerMessage(EventId = 3200, Level = LogLevel.Warning, Message = "Removed leftover sandbox container {ContainerId} (task {TaskId}, state {State})")]
         public static partial void Swept(ILogger logger, string containerId, string taskId, string state);
+
+        [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Could not remove leftover sandbox container {ContainerId}: {Reason}")]
+        public static partial void SweepOneFailed(ILogger logger, string containerId, string reason);
 
         [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Orphan sweep skipped: {Reason}")]
         public static partial void SweepFailed(ILogger logger, string reason);

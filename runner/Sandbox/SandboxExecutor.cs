@@ -125,8 +125,9 @@ internal sealed partial class SandboxExecutor(
                 exitCode = await runtime.WaitAsync(id, grace.Token);
             }
 
+            // The container is gone, so EOF is due; never let a stuck read hold the task (finally disposes the stream).
             pumpStop.CancelAfter(DrainGrace);
-            await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await pump.WaitAsync(DrainGrace, time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var state = (await runtime.InspectAsync(id, CancellationToken.None)).State;
             exitCode = state?.ExitCode ?? exitCode;
             var ending = run.KillReason ?? (state?.OOMKilled == true ? SandboxEnding.OomKilled
@@ -147,12 +148,13 @@ internal sealed partial class SandboxExecutor(
         finally
         {
             await pumpStop.CancelAsync();
+
+            // Disposing the hijacked stream is what reliably ends a pending read; then the pump can be awaited.
+            stream?.Dispose();
             if (pump is not null)
             {
                 await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-
-            stream?.Dispose();
         }
     }
 

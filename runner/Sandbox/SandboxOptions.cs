@@ -21,10 +21,13 @@ internal sealed class SandboxOptions
     public long OutputLimitBytes { get; init; } = 4L << 20;
     public long MaxFileSizeBytes { get; init; } = 1L << 30;
     public long Nofile { get; init; } = 1024;
-    public string LogMaxSize { get; init; } = "1m";
+    public string LogMaxSize { get; init; } = "1048576";
     public string? Runtime { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(300);
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The engine's endpoint: <c>DOCKER_HOST</c>, else the local socket.</summary>
+    public Uri DockerEndpoint { get; init; } = DefaultDockerEndpoint();
 
     /// <summary>Bound on every single Docker call except the wait for the task's exit.</summary>
     public TimeSpan DockerCallTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -62,6 +65,9 @@ internal sealed class SandboxOptions
             ProjectRoots = s.ProjectRoots.ToArray(),
         };
     }
+
+    private static Uri DefaultDockerEndpoint() =>
+        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? new Uri(host) : new Uri("unix:///var/run/docker.sock");
 
     /// <summary>Stable per host, so a restarted runner sweeps what its previous life left behind.</summary>
     private static string DefaultInstanceId() =>

@@ -43,11 +43,20 @@ public sealed class SandboxSectionTests
     [InlineData("output_limit: 10", "webhook.sandbox.output_limit")]
     [InlineData("project_roots: [relative/dir]", "webhook.sandbox.project_roots[0]")]
     [InlineData("runtime: \"runsc; rm\"", "webhook.sandbox.runtime")]
+    [InlineData("project_roots: [\"~other/x\"]", "webhook.sandbox.project_roots[0]")]
     [InlineData("sweep_interval: 1", "webhook.sandbox.sweep_interval")]
     public void Load_InvalidSandboxValue_FailsNamingKey(string line, string key)
     {
         var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load($"webhook:\n  sandbox:\n    {line}\n", _ => null));
 
         Assert.Contains(error.Errors, e => e.StartsWith(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_RelativeForbiddenPath_FailsNamingIndex()
+    {
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load("webhook:\n  forbidden_paths: [\"/etc\", \"secrets\"]\n", _ => null));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("webhook.forbidden_paths[1]", StringComparison.Ordinal));
     }
 }

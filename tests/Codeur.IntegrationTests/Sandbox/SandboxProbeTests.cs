@@ -11,6 +11,7 @@ namespace Codeur.IntegrationTests.Sandbox;
 /// asserts the specific ending and side effects.
 /// </summary>
 [Collection(DockerCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class SandboxProbeTests(DockerFixture docker)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
@@ -29,6 +30,31 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         Assert.Equal("/workspace\nfrom host\n10001\n", result.Output);
         Assert.Equal("edited\n", await File.ReadAllTextAsync(project.Combine("out.txt"), TestContext.Current.CancellationToken));
         await AssertNoContainerLeftAsync();
+    }
+
+    [Fact]
+    public async Task RunAsync_BuiltInStatusOnHostileRepository_ReportsWithoutRunningRepoCode()
+    {
+        docker.RequireDocker();
+        using var project = new ProjectDirectory();
+        await GitAsync(project.Path, "init", "-q", "-b", "main");
+        await File.WriteAllTextAsync(project.Combine("README.md"), "hello\n", TestContext.Current.CancellationToken);
+        await GitAsync(project.Path, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "README.md");
+        await GitAsync(project.Path, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "first commit");
+        // Repository-local config an attacker controls: fsmonitor and a hook that would leave a marker.
+        await File.WriteAllTextAsync(project.Combine("pwn.sh"), "#!/bin/sh\ntouch /workspace/PWNED\n", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(project.Combine("pwn.sh"), (UnixFileMode)0b111_101_101);
+        await GitAsync(project.Path, "config", "core.fsmonitor", "/workspace/pwn.sh");
+        await GitAsync(project.Path, "config", "core.hooksPath", "/workspace");
+        await File.WriteAllTextAsync(project.Combine("README.md"), "changed\n", TestContext.Current.CancellationToken);
+        Assert.True(new SandboxCommands(new Dictionary<string, IReadOnlyList<string>>()).TryBuild("status", [], out var argv, out _));
+
+        var result = await RunAsync(docker.Options(), project, [.. argv]);
+
+        AssertEnding(SandboxEnding.Succeeded, result);
+        Assert.Contains("README.md", result.Output, StringComparison.Ordinal);
+        Assert.Contains("first commit", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(project.Combine("PWNED")), "repository-controlled code ran inside the sandbox");
     }
 
     [Fact]
@@ -97,6 +123,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         watch.Stop();
         AssertEnding(SandboxEnding.TimedOut, result);
         Assert.Equal(137, result.ExitCode);
+        TestContext.Current.TestOutputHelper?.WriteLine($"deadline {deadline.TotalSeconds} s -> result after {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(watch.Elapsed < deadline + TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
         await AssertNoContainerLeftAsync();
     }
@@ -266,8 +293,24 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
 
         AssertEnding(SandboxEnding.Cancelled, result);
         Assert.Equal(137, result.ExitCode);
+        TestContext.Current.TestOutputHelper?.WriteLine($"cancel -> result (kill, wait, inspect, remove): {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"kill + remove took {watch.Elapsed}");
         await AssertNoContainerLeftAsync();
+    }
+
+    [Fact]
+    public async Task CheckHealthAsync_RealEngine_Healthy()
+    {
+        docker.RequireDocker();
+        var check = new DockerHealthCheck(docker.Runtime);
+        var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext
+        {
+            Registration = new("docker", check, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, null),
+        };
+
+        var result = await check.CheckHealthAsync(context, TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, result.Status);
     }
 
     [Fact]
@@ -309,6 +352,19 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         var executor = docker.Executor(options);
         var request = new SandboxRequest("probe-" + Guid.NewGuid().ToString("N")[..12], project.Path, argv, OnOutput: onOutput);
         return await executor.RunAsync(request, TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+    }
+
+    private static async Task GitAsync(string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(start)!;
+        await git.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {await git.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)}");
     }
 
     private static void AssertEnding(SandboxEnding expected, SandboxResult result) =>

@@ -64,7 +64,7 @@ public sealed class ContainerSpecBuilderTests
                 Init = true,
                 AutoRemove = false,
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-                LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
+                LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1048576", ["max-file"] = "1" } },
                 Devices = [],
                 Runtime = null,
             },

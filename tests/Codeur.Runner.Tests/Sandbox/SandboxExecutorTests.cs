@@ -1,9 +1,8 @@
 // Docker.DotNet models are nullable-annotated DTOs; these tests build and poke them directly.
 #nullable disable warnings
 
+using System.Text;
 using Codeur.Runner.Sandbox;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,17 +10,18 @@ namespace Codeur.Runner.Tests.Sandbox;
 
 public sealed class SandboxExecutorTests : IDisposable
 {
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
     private readonly string _project = Directory.CreateTempSubdirectory("codeur-exec-").FullName;
+    private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => Directory.Delete(_project, recursive: true);
 
     [Fact]
     public async Task RunAsync_InspectDiffersFromSpec_RemovedNeverStartedRejected()
     {
-        var runtime = new RecordingRuntime(inspect => inspect.HostConfig.Privileged = true);
+        var runtime = new ScriptedRuntime { Tamper = inspect => inspect.HostConfig.Privileged = true };
 
-        var result = await Executor(runtime).RunAsync(new SandboxRequest("t1", _project, ["true"]), TestContext.Current.CancellationToken)
-            .WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var result = await RunAsync(runtime);
 
         Assert.Equal(SandboxEnding.Rejected, result.Ending);
         Assert.Contains("HostConfig.Privileged", result.Error, StringComparison.Ordinal);
@@ -31,94 +31,119 @@ public sealed class SandboxExecutorTests : IDisposable
     [Fact]
     public async Task RunAsync_ForbiddenProject_NoDockerCallAtAll()
     {
-        var runtime = new RecordingRuntime();
+        var runtime = new ScriptedRuntime();
 
-        var result = await Executor(runtime).RunAsync(new SandboxRequest("t2", "/etc", ["true"]), TestContext.Current.CancellationToken)
-            .WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var result = await RunAsync(runtime, project: "/etc");
 
         Assert.Equal(SandboxEnding.Rejected, result.Ending);
         Assert.Empty(runtime.Calls);
     }
 
     [Fact]
-    public async Task RunAsync_SameTaskTwiceConcurrently_SecondRejected()
+    public async Task RunAsync_SameTaskAlreadyLive_Rejected()
     {
         var registry = new SandboxTaskRegistry();
-        registry.TryAdd("busy");
+        registry.TryAdd("t");
 
-        var result = await Executor(new RecordingRuntime(), registry).RunAsync(new SandboxRequest("busy", _project, ["true"]), TestContext.Current.CancellationToken)
-            .WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var result = await RunAsync(new ScriptedRuntime(), registry: registry);
 
         Assert.Equal(SandboxEnding.Rejected, result.Ending);
-        Assert.True(registry.IsLive("busy"));
+        Assert.True(registry.IsLive("t"));
     }
 
-    private static SandboxExecutor Executor(IContainerRuntime runtime, SandboxTaskRegistry registry = null)
+    [Fact]
+    public async Task RunAsync_ExitZero_SucceededWithOutputAndRemoved()
     {
-        var options = new SandboxOptions { InstanceId = "unit" };
-        return new SandboxExecutor(runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), registry ?? new SandboxTaskRegistry(), new FakeTimeProvider(), NullLogger<SandboxExecutor>.Instance);
+        var runtime = new ScriptedRuntime { Output = "hello\n"u8.ToArray() };
+        var registry = new SandboxTaskRegistry();
+
+        var result = await RunAsync(runtime, registry: registry);
+
+        Assert.Equal(SandboxEnding.Succeeded, result.Ending);
+        Assert.Equal("hello\n", result.Output);
+        Assert.Equal(["create", "inspect", "attach", "start", "wait", "inspect", "remove"], runtime.Calls);
+        Assert.False(registry.IsLive("t"));
     }
 
-    /// <summary>Answers create/inspect like an engine that honoured the request, then lets a test tamper with it.</summary>
-    private sealed class RecordingRuntime(Action<ContainerInspectResponse> tamper = null) : IContainerRuntime
+    [Fact]
+    public async Task RunAsync_ExitNonZero_FailedWithCode()
     {
-        private CreateContainerParameters _created;
+        var result = await RunAsync(new ScriptedRuntime { ExitCode = 2 });
 
-        public List<string> Calls { get; } = [];
+        Assert.Equal(SandboxEnding.Failed, result.Ending);
+        Assert.Equal(2, result.ExitCode);
+    }
 
-        public Task PingAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.CompletedTask;
+    [Fact]
+    public async Task RunAsync_OomKilledState_EndsOomKilledEvenWithExit137()
+    {
+        var result = await RunAsync(new ScriptedRuntime { ExitCode = 137, OomKilled = true });
 
-        public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
-        {
-            Calls.Add("create");
-            _created = parameters;
-            return Task.FromResult("c0ffee");
-        }
+        Assert.Equal(SandboxEnding.OomKilled, result.Ending);
+    }
 
-        public Task<ContainerInspectResponse> InspectAsync(string id, CancellationToken cancellationToken)
-        {
-            Calls.Add("inspect");
-            var h = _created.HostConfig;
-            var inspect = new ContainerInspectResponse
+    [Fact]
+    public async Task RunAsync_DeadlinePasses_KilledNotStoppedEndsTimedOut()
+    {
+        var runtime = new ScriptedRuntime { RunsForever = true };
+        var run = Executor(runtime).RunAsync(new SandboxRequest("t", _project, ["spin"], Timeout: TimeSpan.FromSeconds(30)), TestContext.Current.CancellationToken);
+        await runtime.Started.Task.WaitAsync(Bound, TestContext.Current.CancellationToken);
+
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(run.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var result = await run.WaitAsync(Bound, TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxEnding.TimedOut, result.Ending);
+        Assert.Equal(137, result.ExitCode);
+        Assert.Contains("kill", runtime.Calls);
+        Assert.Equal("remove", runtime.Calls[^1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_CallerCancels_EndsCancelledNotTimedOut()
+    {
+        var runtime = new ScriptedRuntime { RunsForever = true };
+        using var cancel = new CancellationTokenSource();
+        var run = Executor(runtime).RunAsync(new SandboxRequest("t", _project, ["spin"]), cancel.Token);
+        await runtime.Started.Task.WaitAsync(Bound, TestContext.Current.CancellationToken);
+
+        await cancel.CancelAsync();
+        var result = await run.WaitAsync(Bound, TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxEnding.Cancelled, result.Ending);
+        Assert.Contains("kill", runtime.Calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_OutputPastLimit_KilledEndsOutputLimitKeepsCap()
+    {
+        var runtime = new ScriptedRuntime { RunsForever = true, Output = Encoding.ASCII.GetBytes(new string('x', 100_000)) };
+        var options = new SandboxOptions { InstanceId = "unit", OutputLimitBytes = 10_000 };
+        var streamed = 0;
+
+        var result = await Executor(runtime, options: options)
+            .RunAsync(new SandboxRequest("t", _project, ["yes"], OnOutput: (_, chunk, _) =>
             {
-                Config = new ContainerConfig { User = _created.User, WorkingDir = _created.WorkingDir, Entrypoint = _created.Entrypoint, Cmd = _created.Cmd, Env = _created.Env, Labels = _created.Labels },
-                HostConfig = new HostConfig
-                {
-                    Mounts = h.Mounts, Tmpfs = h.Tmpfs, CapDrop = h.CapDrop, SecurityOpt = h.SecurityOpt, ReadonlyRootfs = true, Memory = h.Memory,
-                    MemorySwap = h.MemorySwap, NanoCPUs = h.NanoCPUs, PidsLimit = h.PidsLimit, Ulimits = h.Ulimits, NetworkMode = h.NetworkMode,
-                    IpcMode = h.IpcMode, CgroupnsMode = h.CgroupnsMode, Init = true, RestartPolicy = h.RestartPolicy, LogConfig = h.LogConfig,
-                },
-                Mounts = [new MountPoint { Type = "bind", Source = h.Mounts[0].Source, Destination = "/workspace", RW = true, Propagation = "rprivate" }],
-            };
-            tamper?.Invoke(inspect);
-            return Task.FromResult(inspect);
-        }
+                streamed += chunk.Length;
+                return ValueTask.CompletedTask;
+            }), TestContext.Current.CancellationToken)
+            .WaitAsync(Bound, TestContext.Current.CancellationToken);
 
-        public Task<MultiplexedStream> AttachAsync(string id, CancellationToken cancellationToken) => throw Unexpected("attach");
+        Assert.Equal(SandboxEnding.OutputLimit, result.Ending);
+        Assert.Equal(10_000, result.Output.Length);
+        Assert.True(result.OutputTruncated);
+        Assert.Contains("kill", runtime.Calls);
+        Assert.InRange(streamed, 8192, 12288);
+    }
 
-        public Task StartAsync(string id, CancellationToken cancellationToken) => throw Unexpected("start");
+    private async Task<SandboxResult> RunAsync(ScriptedRuntime runtime, string project = null, SandboxTaskRegistry registry = null) =>
+        await Executor(runtime, registry).RunAsync(new SandboxRequest("t", project ?? _project, ["true"]), TestContext.Current.CancellationToken)
+            .WaitAsync(Bound, TestContext.Current.CancellationToken);
 
-        public Task<long> WaitAsync(string id, CancellationToken cancellationToken) => throw Unexpected("wait");
-
-        public Task KillAsync(string id, CancellationToken cancellationToken)
-        {
-            Calls.Add("kill");
-            return Task.CompletedTask;
-        }
-
-        public Task RemoveAsync(string id, CancellationToken cancellationToken)
-        {
-            Calls.Add("remove");
-            return Task.CompletedTask;
-        }
-
-        public Task<IReadOnlyList<ContainerListResponse>> ListByLabelAsync(string label, string value, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<ContainerListResponse>>([]);
-
-        private InvalidOperationException Unexpected(string call)
-        {
-            Calls.Add(call);
-            return new InvalidOperationException($"{call} must not be reached in this test");
-        }
+    private SandboxExecutor Executor(IContainerRuntime runtime, SandboxTaskRegistry registry = null, SandboxOptions options = null)
+    {
+        options ??= new SandboxOptions { InstanceId = "unit" };
+        return new SandboxExecutor(runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), registry ?? new SandboxTaskRegistry(), _time, NullLogger<SandboxExecutor>.Instance);
     }
 }

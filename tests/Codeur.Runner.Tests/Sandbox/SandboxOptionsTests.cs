@@ -29,4 +29,16 @@ public sealed class SandboxOptionsTests
         Assert.Equal(["agent", "--message", "{task}"], options.Commands["run"]);
         Assert.Equal(["/var", "~/.ssh"], options.ForbiddenPaths);
     }
+
+    [Fact]
+    public void Defaults_MatchAnEmptyConfigFile()
+    {
+        // Two places hold defaults (the YAML model and the resolved options); they must never drift apart.
+        var fromConfig = SandboxOptions.FromConfig(AgentConfigLoader.Load("", _ => null), "same");
+        var defaults = new SandboxOptions { InstanceId = "same" };
+
+        Assert.Equal(
+            (fromConfig.Image, fromConfig.User, fromConfig.MemoryBytes, fromConfig.NanoCpus, fromConfig.PidsLimit, fromConfig.NetworkMode, fromConfig.TmpSizeBytes, fromConfig.OutputLimitBytes, fromConfig.MaxFileSizeBytes, fromConfig.Nofile, fromConfig.LogMaxSize, fromConfig.Runtime, fromConfig.Timeout, fromConfig.SweepInterval),
+            (defaults.Image, defaults.User, defaults.MemoryBytes, defaults.NanoCpus, defaults.PidsLimit, defaults.NetworkMode, defaults.TmpSizeBytes, defaults.OutputLimitBytes, defaults.MaxFileSizeBytes, defaults.Nofile, defaults.LogMaxSize, defaults.Runtime, defaults.Timeout, defaults.SweepInterval));
+    }
 }

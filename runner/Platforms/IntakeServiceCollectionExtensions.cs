@@ -21,6 +21,8 @@ internal static class IntakeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPlatformParser, DiscordPayloadParser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPlatformParser, ApiTaskParser>());
         services.TryAddSingleton<CommandPolicy>();
+        // The sandbox's guard: the path routing approves is the path the container mounts, checked by one rule set.
+        services.TryAddSingleton(sp => new Sandbox.ProjectPathGuard(Sandbox.SandboxOptions.FromConfig(sp.GetRequiredService<AgentConfig>())));
         services.TryAddSingleton<IProjectPathGuard>(sp => sp.GetRequiredService<Sandbox.ProjectPathGuard>());
         services.TryAddSingleton(sp => new ProjectRouter(
             sp.GetRequiredService<AgentConfig>().Webhook.ProjectMapping,

@@ -1,4 +1,5 @@
 using Codeur.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Codeur.Runner.Sandbox;
 
@@ -13,7 +14,7 @@ internal static class SandboxServiceCollectionExtensions
         var options = SandboxOptions.FromConfig(config);
         services.AddSingleton(options);
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
-        services.AddSingleton(sp => new ProjectPathGuard(sp.GetRequiredService<SandboxOptions>()));
+        services.TryAddSingleton(sp => new ProjectPathGuard(sp.GetRequiredService<SandboxOptions>()));
         services.AddSingleton<ContainerSpecBuilder>();
         services.AddSingleton<SandboxCommands>();
         services.AddSingleton<SandboxTaskRegistry>();

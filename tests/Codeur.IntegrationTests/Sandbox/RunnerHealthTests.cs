@@ -52,7 +52,8 @@ public sealed class RunnerHealthTests(DockerFixture docker) : IDisposable
     private static string WriteConfig()
     {
         var path = Path.Combine(Path.GetTempPath(), $"codeur-runner-{Guid.NewGuid():N}.agent.yaml");
-        File.WriteAllText(path, "webhook:\n  timeout: 60\n");
+        var queue = Path.Combine(Path.GetTempPath(), $"codeur-runner-{Guid.NewGuid():N}.db");
+        File.WriteAllText(path, $"webhook:\n  timeout: 60\n  runner: {{internal_token: \"health-test\"}}\n  queue: {{path: \"{queue}\"}}\n");
         return path;
     }
 }

@@ -63,7 +63,7 @@ internal sealed partial class ProjectRouter
         if (!check.IsAllowed)
         {
             Log.PathRefused(_logger, project.Name, check.Message);
-            return RouteResult.Failed($"project '{project.Name}': {check.Message}");
+            return RouteResult.Failed($"project '{project.Name}': {check.Reason}");
         }
 
         return RouteResult.Routed(new ProjectRoute(project.Name, check.ResolvedPath!));

@@ -6,6 +6,7 @@ using Codeur.Gateway.Tests.Infrastructure;
 
 namespace Codeur.Gateway.Tests.Observability;
 
+[Collection(MetricsCollection.Name)]
 public sealed class HealthAndMetricsTests
 {
     [Fact]

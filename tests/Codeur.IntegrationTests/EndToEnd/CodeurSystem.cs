@@ -76,7 +76,7 @@ public sealed class CodeurSystem : IAsyncDisposable
                 memory: "256m"
                 cpus: 1
                 sweep_interval: 5
-                commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
+                commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; chatty*) for i in 1 2 3; do echo line-$i; sleep 0.4; done;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
               queue: {"{"}backend: sqlite, path: "{directory}/codeur.db"{"}"}
               audit: {"{"}path: "{directory}/audit.log"{"}"}
             {extraYaml}
@@ -89,6 +89,9 @@ public sealed class CodeurSystem : IAsyncDisposable
     }
 
     public string ConfigPath => Path.Combine(_directory, ".agent.yaml");
+
+    /// <summary>The runner's own address (health and metrics need no credential there).</summary>
+    public Uri RunnerUrl => new($"http://127.0.0.1:{_runnerPort}");
 
     public async Task StartRunnerAsync()
     {

@@ -171,4 +171,76 @@ public sealed class EndToEndTests(DockerFixture docker)
         Assert.Equal(["queued 0", "queued 1", "queued 2"], written.Where(t => t.StartsWith("queued", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.InRange(written.Count(t => t == "slow crash me"), 0, 1);
     }
+
+    [Fact]
+    public async Task Logs_FollowingARunningTask_StreamsItsOutputThenTheEnding()
+    {
+        docker.RequireDocker();
+        await using var system = await CodeurSystem.StartAsync();
+        var id = (await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Post, "/api/tasks", """{"command":"run","args":["chatty task"],"project":"backend"}"""), HttpStatusCode.Accepted)).GetProperty("task_id").GetString()!;
+        await system.WaitStateAsync(id, "running");
+
+        using var request = CodeurSystem.Bearer(HttpMethod.Get, $"/api/tasks/{id}/logs");
+        using var response = await system.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var events = new List<string>();
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            events.Add(line);
+        }
+
+        var stream = string.Join('\n', events);
+        Assert.Contains("data: line-1", stream);
+        Assert.Contains("data: line-3", stream);
+        Assert.Contains("event: end", stream);
+        Assert.Contains("\"state\":\"succeeded\"", stream);
+        Assert.True(stream.IndexOf("line-3", StringComparison.Ordinal) < stream.IndexOf("event: end", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunnerStopped_RunningTaskIsInterruptedAfterTheGraceAndItsContainerRemoved()
+    {
+        docker.RequireDocker();
+        await using var system = await CodeurSystem.StartAsync(workers: 1);
+        var id = (await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Post, "/api/tasks", """{"command":"run","args":["slow shutdown"],"project":"backend"}"""), HttpStatusCode.Accepted)).GetProperty("task_id").GetString()!;
+        await system.WaitStateAsync(id, "running");
+        var clock = Stopwatch.StartNew();
+
+        await system.Runner!.TerminateAsync(TimeSpan.FromSeconds(30));
+
+        // shutdown_grace is 5 s in the test config: the runner waited for it, then killed the task.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(25));
+        Assert.Empty(await DockerCli.ContainersOfAsync(system.InstanceId));
+        await system.StartRunnerAsync();
+        var task = await system.GetTaskAsync(id);
+        Assert.Equal("interrupted", task.GetProperty("state").GetString());
+        Assert.Contains("not re-run", task.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task RunnerMetrics_AfterATask_ExposeTheSpecsInstruments()
+    {
+        docker.RequireDocker();
+        await using var system = await CodeurSystem.StartAsync();
+        var id = (await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Post, "/api/tasks", """{"command":"analyze","project":"frontend"}"""), HttpStatusCode.Accepted)).GetProperty("task_id").GetString()!;
+        Assert.Equal("succeeded", (await system.WaitFinishedAsync(id)).GetProperty("state").GetString());
+
+        using var client = new HttpClient { BaseAddress = system.RunnerUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var text = "";
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!text.Contains("task_execution_duration", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            text = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        }
+
+        Assert.Matches(@"task_execution_duration\w*_count\{[^}]*command=""analyze""[^}]*ending=""succeeded""[^}]*\} 1", text);
+        Assert.Matches(@"tasks_finished_total\{[^}]*ending=""succeeded""[^}]*\} 1", text);
+        Assert.Contains("task_queue_length", text);
+        Assert.Contains("worker_pool_utilization", text);
+        Assert.Matches(@"webhook_requests_total\{[^}]*platform=""api""[^}]*\} 1", text);
+    }
 }

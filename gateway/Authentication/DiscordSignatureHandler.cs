@@ -16,46 +16,27 @@ internal sealed class DiscordSignatureHandler(
     UrlEncoder encoder,
     PlatformSecrets secrets,
     TimeProvider time)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    : TimestampedSignatureHandler(options, logger, encoder, time)
 {
-    public const string SignatureHeader = "X-Signature-Ed25519";
-    public const string TimestampHeader = "X-Signature-Timestamp";
+    protected override string PlatformName => "Discord";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(Authenticate());
+    protected override string SignatureHeader => "X-Signature-Ed25519";
 
-    private AuthenticateResult Authenticate()
+    protected override string TimestampHeader => "X-Signature-Timestamp";
+
+    protected override string ConfigKey => "discord_public_key";
+
+    protected override bool IsConfigured => secrets.Discord is not null;
+
+    protected override string? Verify(string signature, string timestamp, ReadOnlySpan<byte> body)
     {
-        var hasSignature = SignatureHeaders.TryGetSingle(Request, SignatureHeader, out var signature, out var repeatedSignature);
-        var hasTimestamp = SignatureHeaders.TryGetSingle(Request, TimestampHeader, out var timestamp, out var repeatedTimestamp);
-        if (!hasSignature && !hasTimestamp)
-        {
-            return AuthenticateResult.NoResult();
-        }
-
-        if (secrets.Discord is not { } key)
-        {
-            return AuthenticationFailure.Fail(Context, "Discord signatures cannot be verified: discord_public_key is not configured (use a bearer token)");
-        }
-
-        if (!hasSignature || !hasTimestamp || repeatedSignature || repeatedTimestamp)
-        {
-            return AuthenticationFailure.Fail(Context, "Discord requests need exactly one X-Signature-Ed25519 and one X-Signature-Timestamp header");
-        }
-
-        if (SignatureHeaders.CheckTimestamp(timestamp, time, out _) is { } stale)
-        {
-            return AuthenticationFailure.Fail(Context, stale);
-        }
-
         Span<byte> presented = stackalloc byte[64];
-        if (signature is null || !SignatureHeaders.TryDecodeHex(signature, presented))
+        if (!SignatureHeaders.TryDecodeHex(signature, presented))
         {
-            return AuthenticationFailure.Fail(Context, "malformed X-Signature-Ed25519 header (expected 128 hex digits)");
+            return "malformed X-Signature-Ed25519 header (expected 128 hex digits)";
         }
 
-        return Ed25519Verifier.Verify(key, Encoding.ASCII.GetBytes(timestamp!), SignatureHeaders.RawBody(Context).Span, presented)
-            ? Identity.Success(Scheme.Name, "discord", "signature")
-            : AuthenticationFailure.Fail(Context, "invalid X-Signature-Ed25519 signature");
+        return Ed25519Verifier.Verify(secrets.Discord!, Encoding.ASCII.GetBytes(timestamp), body, presented) ? null : "invalid X-Signature-Ed25519 signature";
     }
 }
 

@@ -15,53 +15,33 @@ internal sealed class SlackSignatureHandler(
     UrlEncoder encoder,
     PlatformSecrets secrets,
     TimeProvider time)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    : TimestampedSignatureHandler(options, logger, encoder, time)
 {
-    public const string SignatureHeader = "X-Slack-Signature";
-    public const string TimestampHeader = "X-Slack-Request-Timestamp";
+    protected override string PlatformName => "Slack";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(Authenticate());
+    protected override string SignatureHeader => "X-Slack-Signature";
 
-    private AuthenticateResult Authenticate()
+    protected override string TimestampHeader => "X-Slack-Request-Timestamp";
+
+    protected override string ConfigKey => "slack_signing_secret";
+
+    protected override bool IsConfigured => secrets.Slack is not null;
+
+    protected override string? Verify(string signature, string timestamp, ReadOnlySpan<byte> body)
     {
-        var hasSignature = SignatureHeaders.TryGetSingle(Request, SignatureHeader, out var signature, out var repeatedSignature);
-        var hasTimestamp = SignatureHeaders.TryGetSingle(Request, TimestampHeader, out var timestamp, out var repeatedTimestamp);
-        if (!hasSignature && !hasTimestamp)
-        {
-            return AuthenticateResult.NoResult();
-        }
-
-        if (secrets.Slack is not { } key)
-        {
-            return AuthenticationFailure.Fail(Context, "Slack signatures cannot be verified: slack_signing_secret is not configured (use a bearer token)");
-        }
-
-        if (!hasSignature || !hasTimestamp || repeatedSignature || repeatedTimestamp)
-        {
-            return AuthenticationFailure.Fail(Context, "Slack requests need exactly one X-Slack-Signature and one X-Slack-Request-Timestamp header");
-        }
-
-        if (SignatureHeaders.CheckTimestamp(timestamp, time, out _) is { } stale)
-        {
-            return AuthenticationFailure.Fail(Context, stale);
-        }
-
         Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (signature is null || !signature.StartsWith("v0=", StringComparison.Ordinal) || !SignatureHeaders.TryDecodeHex(signature.AsSpan(3), presented))
+        if (!signature.StartsWith("v0=", StringComparison.Ordinal) || !SignatureHeaders.TryDecodeHex(signature.AsSpan(3), presented))
         {
-            return AuthenticationFailure.Fail(Context, "malformed X-Slack-Signature header (expected v0= and 64 hex digits)");
+            return "malformed X-Slack-Signature header (expected v0= and 64 hex digits)";
         }
 
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secrets.Slack!);
         hmac.AppendData("v0:"u8);
-        hmac.AppendData(Encoding.ASCII.GetBytes(timestamp!));
+        hmac.AppendData(Encoding.ASCII.GetBytes(timestamp));
         hmac.AppendData(":"u8);
-        hmac.AppendData(SignatureHeaders.RawBody(Context).Span);
+        hmac.AppendData(body);
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
         hmac.GetHashAndReset(expected);
-
-        return CryptographicOperations.FixedTimeEquals(presented, expected)
-            ? Identity.Success(Scheme.Name, "slack", "signature")
-            : AuthenticationFailure.Fail(Context, "invalid X-Slack-Signature signature");
+        return CryptographicOperations.FixedTimeEquals(presented, expected) ? null : "invalid X-Slack-Signature signature";
     }
 }

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tests.Sandbox;
@@ -20,6 +22,9 @@ internal sealed class RunnerHost : IAsyncDisposable
 {
     public const string InternalToken = "runner-http-test-token";
     public const string TokenHeader = "X-Codeur-Internal-Token";
+
+    /// <summary>The longest any single wait in these tests may take.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     private readonly WebApplicationFactory<Program> _factory;
     private readonly string _directory;
@@ -89,6 +94,46 @@ internal sealed class RunnerHost : IAsyncDisposable
         }
 
         return request;
+    }
+
+    public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct).WaitAsync(Bound, ct);
+    }
+
+    /// <summary>Sends and disposes <paramref name="request"/>, within <see cref="Bound"/>.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        using (request)
+        {
+            return await Client.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Bound, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>Queues <c>run TEXT</c> in <c>backend</c> through <c>POST /api/tasks</c> and returns the task id.</summary>
+    public async Task<string> PostTaskAsync(string text)
+    {
+        using var response = await SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json(JsonSerializer.Serialize(new { command = "run", args = text, project = "backend" }))));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var body = await ReadJsonAsync(response);
+        return body.RootElement.GetProperty("task_id").GetString()!;
+    }
+
+    /// <summary>Polls the queue until the task has ended, within <see cref="Bound"/>.</summary>
+    public async Task<TaskRecord> WaitForFinalAsync(string id)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(Bound);
+        while (true)
+        {
+            if (await Queue.GetAsync(id, deadline.Token) is { } task && task.State.IsFinal())
+            {
+                return task;
+            }
+
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     public async ValueTask DisposeAsync()

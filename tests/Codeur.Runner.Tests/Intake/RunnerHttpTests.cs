@@ -13,8 +13,6 @@ namespace Codeur.Runner.Tests.Intake;
 /// </summary>
 public sealed partial class RunnerHttpTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
@@ -63,7 +61,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"add auth to the API","project":"backend"}""")));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"add auth to the API","project":"backend"}""")));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         using var created = await ReadJsonAsync(response);
@@ -71,7 +69,7 @@ public sealed partial class RunnerHttpTests
         Assert.Equal("queued", created.RootElement.GetProperty("status").GetString());
         Assert.Equal("backend", created.RootElement.GetProperty("project").GetString());
 
-        using var read = await SendAsync(host, FromGateway(HttpMethod.Get, $"/api/tasks/{id}"));
+        using var read = await host.SendAsync(FromGateway(HttpMethod.Get, $"/api/tasks/{id}"));
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         using var view = await ReadJsonAsync(read);
         Assert.Equal(id, view.RootElement.GetProperty("task_id").GetString());
@@ -83,23 +81,11 @@ public sealed partial class RunnerHttpTests
     }
 
     [Fact]
-    public async Task GetTask_Unknown_404Json()
-    {
-        await using var host = await StartAsync(new ScriptedExecutor());
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Get, "/api/tasks/nope"));
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        using var body = await ReadJsonAsync(response);
-        Assert.Equal("no task nope", body.RootElement.GetProperty("error").GetString());
-    }
-
-    [Fact]
     public async Task PostTask_UnknownProject_422NamingIt()
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"x","project":"frontend"}""")));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"x","project":"frontend"}""")));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -114,7 +100,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"deploy","project":"backend"}""")));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"deploy","project":"backend"}""")));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -133,7 +119,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command": "run", """)));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command": "run", """)));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -145,7 +131,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", new StringContent("run x")));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", new StringContent("run x")));
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -164,8 +150,8 @@ public sealed partial class RunnerHttpTests
              "sender":{"login":"octocat","type":"User"}}
             """;
 
-        using var first = await SendAsync(host, GitHub("issue_comment", "delivery-1", comment));
-        using var second = await SendAsync(host, GitHub("issue_comment", "delivery-1", comment));
+        using var first = await host.SendAsync(GitHub("issue_comment", "delivery-1", comment));
+        using var second = await host.SendAsync(GitHub("issue_comment", "delivery-1", comment));
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         using var created = await ReadJsonAsync(first);
@@ -184,7 +170,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, GitHub("ping", "delivery-ping", """{"zen":"Keep it logically awesome.","hook_id":1}"""));
+        using var response = await host.SendAsync(GitHub("ping", "delivery-ping", """{"zen":"Keep it logically awesome.","hook_id":1}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -204,7 +190,7 @@ public sealed partial class RunnerHttpTests
             ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
             ("response_url", "https://hooks.slack.com/commands/1234/5678"));
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/webhook/slack", form, identity: "slack", auth: "signature", platform: "slack"));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/webhook/slack", form, identity: "slack", auth: "signature", platform: "slack"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -222,7 +208,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/webhook/slack",
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/webhook/slack",
             Json("""{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"""),
             identity: "slack", auth: "signature", platform: "slack"));
 
@@ -236,7 +222,7 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor());
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/webhook/discord", Json("""{"type":1,"id":"1","application_id":"2"}"""),
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/webhook/discord", Json("""{"type":1,"id":"1","application_id":"2"}"""),
             identity: "discord", auth: "signature", platform: "discord"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -256,7 +242,7 @@ public sealed partial class RunnerHttpTests
                {"name":"project","type":3,"value":"frontend"}]}}
             """;
 
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/webhook/discord", Json(interaction), identity: "discord", auth: "signature", platform: "discord"));
+        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/webhook/discord", Json(interaction), identity: "discord", auth: "signature", platform: "discord"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -273,8 +259,8 @@ public sealed partial class RunnerHttpTests
     {
         await using var host = await StartAsync(new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct)), capacity: 1);
 
-        using var accepted = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"one","project":"backend"}""")));
-        using var refused = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"two","project":"backend"}""")));
+        using var accepted = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"one","project":"backend"}""")));
+        using var refused = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", Json("""{"command":"run","args":"two","project":"backend"}""")));
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -285,117 +271,16 @@ public sealed partial class RunnerHttpTests
     }
 
     [Fact]
-    public async Task CancelTask_Unknown_404()
-    {
-        await using var host = await StartAsync(new ScriptedExecutor());
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks/0123456789abcdef/cancel"));
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        using var body = await ReadJsonAsync(response);
-        Assert.Equal("no task 0123456789abcdef", body.RootElement.GetProperty("error").GetString());
-    }
-
-    [Fact]
-    public async Task CancelTask_Queued_202AndCancelledWithoutRunning()
-    {
-        var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
-        await using var host = await StartAsync(executor);
-        var running = await PostTaskAsync(host, "first");
-        var queued = await PostTaskAsync(host, "second");
-        await executor.WhenStarted(running).WaitAsync(Bound, Ct);
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, $"/api/tasks/{queued}/cancel"));
-
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        using var body = await ReadJsonAsync(response);
-        Assert.Equal(queued, body.RootElement.GetProperty("task_id").GetString());
-        Assert.Equal("cancelled", body.RootElement.GetProperty("state").GetString());
-        Assert.Equal(TaskState.Cancelled, (await host.Queue.GetAsync(queued, Ct))?.State);
-        Assert.Equal(0, executor.CallCount(queued));
-    }
-
-    [Fact]
-    public async Task CancelTask_Running_202AndTaskEndsCancelled()
-    {
-        var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
-        await using var host = await StartAsync(executor);
-        var id = await PostTaskAsync(host, "long one");
-        await executor.WhenStarted(id).WaitAsync(Bound, Ct);
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, $"/api/tasks/{id}/cancel"));
-
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var ended = await WaitForFinalAsync(host, id);
-        Assert.Equal(TaskState.Cancelled, ended.State);
-        Assert.True(ended.CancelRequested);
-    }
-
-    [Fact]
-    public async Task CancelTask_Finished_409NamingTheEnding()
-    {
-        await using var host = await StartAsync(new ScriptedExecutor());
-        var id = await PostTaskAsync(host, "quick");
-        await WaitForFinalAsync(host, id);
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, $"/api/tasks/{id}/cancel"));
-
-        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        using var body = await ReadJsonAsync(response);
-        Assert.Equal($"task {id} already ended: succeeded", body.RootElement.GetProperty("error").GetString());
-        Assert.Equal(TaskState.Succeeded, (await host.Queue.GetAsync(id, Ct))?.State);
-    }
-
-    [Fact]
-    public async Task FollowLogs_FinishedTask_OutputThenEndEvent()
-    {
-        await using var host = await StartAsync(new ScriptedExecutor());
-        var id = await PostTaskAsync(host, "quick");
-        await WaitForFinalAsync(host, id);
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Get, $"/api/tasks/{id}/logs"));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var stream = await response.Content.ReadAsStringAsync(Ct);
-        Assert.StartsWith("event: output\ndata: done\n", stream, StringComparison.Ordinal);
-        Assert.Contains("event: end\ndata: {\"state\":\"succeeded\",\"exit_code\":0", stream, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task GetStatus_OneRunningOneWaiting_CountsWorkersAndRecent()
-    {
-        var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
-        await using var host = await StartAsync(executor, workers: 2);
-        var running = await PostTaskAsync(host, "first");
-        var waiting = await PostTaskAsync(host, "second");
-        await executor.WhenStarted(running).WaitAsync(Bound, Ct);
-
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Get, "/status"));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = await ReadJsonAsync(response);
-        var root = body.RootElement;
-        Assert.Equal(1, root.GetProperty("queue_length").GetInt32());
-        Assert.Equal(1, root.GetProperty("running").GetInt32());
-        Assert.Equal(2, root.GetProperty("workers").GetInt32());
-        Assert.Equal(1, root.GetProperty("workers_busy").GetInt32());
-        var recent = root.GetProperty("recent").EnumerateArray().ToDictionary(t => t.GetProperty("task_id").GetString()!, t => t.GetProperty("state").GetString());
-        Assert.Equal("running", recent[running]);
-        Assert.Equal("queued", recent[waiting]);
-    }
-
-    [Fact]
     public async Task DiscordRelayCancel_ByAnotherRequester_403AndTaskUntouched()
     {
         var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
         await using var host = await StartAsync(executor);
-        using var created = await SendAsync(host, DiscordRelay("alice", "m1", "!agent run --project backend add tests"));
+        using var created = await host.SendAsync(DiscordRelay("alice", "m1", "!agent run --project backend add tests"));
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
         using var createdBody = await ReadJsonAsync(created);
         var id = createdBody.RootElement.GetProperty("task_id").GetString()!;
 
-        using var response = await SendAsync(host, DiscordRelay("mallory", "m2", $"!agent cancel {id}"));
+        using var response = await host.SendAsync(DiscordRelay("mallory", "m2", $"!agent cancel {id}"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         using var body = await ReadJsonAsync(response);
@@ -410,15 +295,15 @@ public sealed partial class RunnerHttpTests
     {
         var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
         await using var host = await StartAsync(executor);
-        using var created = await SendAsync(host, DiscordRelay("alice", "m1", "!agent run --project backend add tests"));
+        using var created = await host.SendAsync(DiscordRelay("alice", "m1", "!agent run --project backend add tests"));
         using var createdBody = await ReadJsonAsync(created);
         var id = createdBody.RootElement.GetProperty("task_id").GetString()!;
         await executor.WhenStarted(id).WaitAsync(Bound, Ct);
 
-        using var response = await SendAsync(host, DiscordRelay("ALICE", "m2", $"!agent cancel {id}"));
+        using var response = await host.SendAsync(DiscordRelay("ALICE", "m2", $"!agent cancel {id}"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(TaskState.Cancelled, (await WaitForFinalAsync(host, id)).State);
+        Assert.Equal(TaskState.Cancelled, (await host.WaitForFinalAsync(id)).State);
     }
 
     private static HttpRequestMessage GitHub(string eventName, string delivery, string json)
@@ -434,41 +319,6 @@ public sealed partial class RunnerHttpTests
         FromGateway(HttpMethod.Post, "/webhook/discord",
             Json(JsonSerializer.Serialize(new { content, author = new { id = author, username = author }, channel_id = "c1", message_id = messageId })),
             identity: "token:discord-relay", auth: "bearer", platform: "discord");
-
-    private static async Task<string> PostTaskAsync(RunnerHost host, string text)
-    {
-        using var response = await SendAsync(host, FromGateway(HttpMethod.Post, "/api/tasks", Json(JsonSerializer.Serialize(new { command = "run", args = text, project = "backend" }))));
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        using var body = await ReadJsonAsync(response);
-        return body.RootElement.GetProperty("task_id").GetString()!;
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(RunnerHost host, HttpRequestMessage request)
-    {
-        using (request)
-        {
-            return await host.Client.SendAsync(request, Ct).WaitAsync(Bound, Ct);
-        }
-    }
-
-    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response) =>
-        await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(Ct), cancellationToken: Ct).WaitAsync(Bound, Ct);
-
-    private static async Task<TaskRecord> WaitForFinalAsync(RunnerHost host, string id)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(Bound);
-        while (true)
-        {
-            var task = await host.Queue.GetAsync(id, deadline.Token);
-            if (task is { } found && found.State.IsFinal())
-            {
-                return found;
-            }
-
-            await Task.Delay(20, deadline.Token);
-        }
-    }
 
     [GeneratedRegex("Task `([0-9a-f]+)` queued")]
     private static partial Regex TaskIdInText();

@@ -110,7 +110,11 @@ internal static partial class IntakeEndpoints
         await answer.QueuedAsync(created, result.QueuePosition);
     }
 
-    /// <summary><c>!agent cancel TASK_ID</c> from chat: only the requester of the task (or a bearer identity) may cancel it.</summary>
+    /// <summary>
+    /// <c>!agent cancel TASK_ID</c> from chat: only the requester of the task may cancel it. A bearer identity may
+    /// cancel any task only on <c>/api/tasks</c>: a chat relay also holds a bearer token, but speaks for the chat
+    /// author named in its body, who must be the task's requester.
+    /// </summary>
     private static async Task CancelAsync(CommandRequest command, ITaskQueue queue, IntakeAnswer answer, IServiceProvider services)
     {
         var id = command.Args.Count > 0 ? command.Args[0] : null;
@@ -121,8 +125,8 @@ internal static partial class IntakeEndpoints
             return;
         }
 
-        if (!answer.Caller.Identity.StartsWith("token:", StringComparison.Ordinal)
-            && !(task.Platform == command.Platform && string.Equals(task.Requester, command.Requester, StringComparison.OrdinalIgnoreCase)))
+        var apiCaller = command.Platform == "api" && answer.Caller.Identity.StartsWith("token:", StringComparison.Ordinal);
+        if (!apiCaller && !(task.Platform == command.Platform && string.Equals(task.Requester, command.Requester, StringComparison.OrdinalIgnoreCase)))
         {
             await answer.RejectAsync(StatusCodes.Status403Forbidden, "forbidden", "only the requester of a task may cancel it", command.Requester);
             return;

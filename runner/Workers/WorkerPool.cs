@@ -27,6 +27,9 @@ internal sealed partial class WorkerPool(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    // Cancelled first thing in StopAsync: a worker freed during the grace must not start another task.
+    private readonly CancellationTokenSource _claiming = new();
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var task in await queue.InterruptRunningAsync(null, cancellationToken))
@@ -48,6 +51,7 @@ internal sealed partial class WorkerPool(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _claiming.CancelAsync();
         var inFlight = running.Snapshot();
         if (inFlight.Count > 0)
         {
@@ -68,22 +72,23 @@ internal sealed partial class WorkerPool(
 
     private async Task LoopAsync(int index, CancellationToken stoppingToken)
     {
+        using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _claiming.Token);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (!claiming.IsCancellationRequested)
             {
                 var task = await queue.ClaimNextAsync(instance.Id, stoppingToken);
                 if (task is null)
                 {
                     metrics.Queue(await queue.GetStatsAsync(stoppingToken));
-                    await signal.WaitAsync(IdlePoll, time, stoppingToken);
+                    await signal.WaitAsync(IdlePoll, time, claiming.Token);
                     continue;
                 }
 
                 await RunAsync(task, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (claiming.IsCancellationRequested)
         {
         }
         catch (Exception ex)
@@ -98,6 +103,16 @@ internal sealed partial class WorkerPool(
     private async Task RunAsync(TaskRecord task, CancellationToken stoppingToken)
     {
         using var current = running.Start(task.Id);
+        if (_claiming.IsCancellationRequested)
+        {
+            // Claimed just as the pool began to stop, perhaps after StopAsync took its snapshot: nothing ran, so
+            // the task goes back in line rather than running unsupervised through the shutdown.
+            running.Finish(current);
+            current.MarkFinished();
+            await queue.ReleaseAsync(task.Id, CancellationToken.None);
+            return;
+        }
+
         metrics.Busy(1);
         var started = time.GetTimestamp();
         audit.Write(new AuditRecord("task_started") { TaskId = task.Id, Project = task.Project, Platform = task.Platform, User = task.Requester, Task = task.Command });

@@ -113,6 +113,12 @@ internal sealed partial class WorkerPool(
             return;
         }
 
+        // A cancel that landed between the claim and Start found nothing here to stop; it left its flag in the store.
+        if ((await queue.GetAsync(task.Id, CancellationToken.None))?.CancelRequested == true)
+        {
+            current.Cancel();
+        }
+
         metrics.Busy(1);
         var started = time.GetTimestamp();
         audit.Write(new AuditRecord("task_started") { TaskId = task.Id, Project = task.Project, Platform = task.Platform, User = task.Requester, Task = task.Command });

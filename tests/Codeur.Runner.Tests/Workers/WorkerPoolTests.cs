@@ -261,7 +261,25 @@ public sealed class WorkerPoolTests : IAsyncLifetime
         Assert.Equal([waiting.Id], executor.Calls);
     }
 
-    private async Task<WorkerPool> StartPoolAsync(ITaskExecutor executor, int workers = 2, int grace = 0)
+    [Fact]
+    public async Task ExecuteAsync_CancelBetweenClaimAndStart_TaskEndsCancelled()
+    {
+        var gated = new ClaimGateQueue(_queue);
+        var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
+        var task = await EnqueueAsync("backend");
+        await StartPoolAsync(executor, workers: 1, queue: gated);
+        await gated.Claimed.WaitAsync(Bound, Ct);
+
+        // What POST /api/tasks/{id}/cancel does: flag it in the store, stop it if this process runs it (not yet).
+        Assert.True((await _queue.RequestCancelAsync(task.Id, Ct))!.CancelRequested);
+        Assert.False(_running.TryGet(task.Id, out _));
+        gated.Release();
+
+        var ended = await WaitForStateAsync(task.Id, TaskState.Cancelled);
+        Assert.True(ended.CancelRequested);
+    }
+
+    private async Task<WorkerPool> StartPoolAsync(ITaskExecutor executor, int workers = 2, int grace = 0, ITaskQueue? queue = null)
     {
         var config = new AgentConfig
         {
@@ -269,7 +287,7 @@ public sealed class WorkerPoolTests : IAsyncLifetime
         };
         var meters = _meters.GetRequiredService<IMeterFactory>();
         var pool = new WorkerPool(
-            _queue, executor, _signal, _running, new RunnerMetrics(meters, config), new AuditLog(config, _time, meters), config,
+            queue ?? _queue, executor, _signal, _running, new RunnerMetrics(meters, config), new AuditLog(config, _time, meters), config,
             new RunnerInstance(new SandboxOptions { InstanceId = Owner }), _time, _lifetime, NullLogger<WorkerPool>.Instance);
         _pools.Add(pool);
         await pool.StartAsync(Ct).WaitAsync(Bound, Ct);

@@ -50,7 +50,8 @@ public sealed class CodeurSystem : IAsyncDisposable
     public static async Task<CodeurSystem> StartAsync(string extraYaml = "", int workers = 2, string? mappingYaml = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("codeur-e2e-").FullName;
-        var system = new CodeurSystem(directory, FreePort(), FreePort(), "codeur-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        var (gatewayPort, runnerPort) = TwoFreePorts();
+        var system = new CodeurSystem(directory, gatewayPort, runnerPort, "codeur-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         system.CreateProject("backend");
         system.CreateProject("frontend");
         var projects = system.ProjectsRoot;
@@ -191,11 +192,14 @@ public sealed class CodeurSystem : IAsyncDisposable
     public IReadOnlyList<string> TaskFiles(string project) =>
         [.. System.IO.Directory.GetFiles(Path.Combine(ProjectsRoot, project), "task-*.txt").Select(File.ReadAllText)];
 
-    private static int FreePort()
+    /// <summary>Two distinct free ports: both listeners are held open together, so the OS cannot hand out one twice.</summary>
+    private static (int, int) TwoFreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 
     public async ValueTask DisposeAsync()

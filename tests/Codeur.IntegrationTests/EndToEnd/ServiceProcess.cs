@@ -72,7 +72,9 @@ public sealed class ServiceProcess : IAsyncDisposable
             try
             {
                 using var response = await client.GetAsync(healthUrl, TestContext.Current.CancellationToken);
-                if (response.IsSuccessStatusCode)
+
+                // Healthy, and it is this process answering: another one on the port would pass the health check too.
+                if (response.IsSuccessStatusCode && (await ReadLogAsync()).Contains($"Now listening on: http://{healthUrl.Authority}", StringComparison.Ordinal))
                 {
                     return;
                 }

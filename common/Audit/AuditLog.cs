@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -18,6 +19,7 @@ public sealed class AuditLog : BackgroundService
     private readonly TimeProvider _time;
     private readonly string? _path;
     private readonly Counter<long> _dropped;
+    private readonly ArrayBufferWriter<byte> _line = new(1024);
 
     public AuditLog(AgentConfig config, TimeProvider time, IMeterFactory meters)
     {
@@ -57,7 +59,10 @@ public sealed class AuditLog : BackgroundService
     {
         while (_channel.Reader.TryRead(out var record))
         {
-            WriteLine(sink, record);
+            // One write per complete line: on a shared standard output, another writer's line never lands mid-record.
+            _line.ResetWrittenCount();
+            WriteLine(_line, record);
+            await sink.WriteAsync(_line.WrittenMemory, cancellationToken);
         }
 
         await sink.FlushAsync(cancellationToken);
@@ -67,16 +72,16 @@ public sealed class AuditLog : BackgroundService
     {
         if (_path is null)
         {
-            return new BufferedStream(Console.OpenStandardOutput(), 16 * 1024);
+            return Console.OpenStandardOutput();
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
         return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024);
     }
 
-    private void WriteLine(Stream sink, AuditRecord record)
+    private void WriteLine(ArrayBufferWriter<byte> line, AuditRecord record)
     {
-        using (var json = new Utf8JsonWriter(sink))
+        using (var json = new Utf8JsonWriter(line))
         {
             json.WriteStartObject();
             json.WriteString("timestamp", _time.GetUtcNow());
@@ -105,7 +110,7 @@ public sealed class AuditLog : BackgroundService
             json.WriteEndObject();
         }
 
-        sink.WriteByte((byte)'\n');
+        line.Write("\n"u8);
     }
 
     private static void WriteOptional(Utf8JsonWriter json, string name, string? value)

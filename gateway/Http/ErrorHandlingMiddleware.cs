@@ -12,6 +12,10 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Reje
         {
             await next(context);
         }
+        catch (BadHttpRequestException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client hung up mid-body (e.g. a load generator stopping): nobody to answer, nothing to audit.
+        }
         catch (BadHttpRequestException ex)
         {
             var type = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "payload_too_large" : "bad_request";

@@ -40,6 +40,32 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX ux_tasks_dedupe_key ON tasks (dedupe_key);
         CREATE INDEX ix_tasks_state_project ON tasks (state, project);
         """,
+
+        // 2: live counts of queued and running tasks, kept by triggers in the same transaction as every change, so
+        // the capacity check and a new task's position cost one row read instead of a scan of the backlog
+        // (bench/runner: two scans per enqueue made intake slower as the backlog grew, 525 -> 343 req/s at 22k).
+        // Triggers, not an in-process counter, because several processes may share the file.
+        """
+        CREATE TABLE queue_counts (
+            id      INTEGER PRIMARY KEY CHECK (id = 1),
+            queued  INTEGER NOT NULL,
+            running INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO queue_counts (id, queued, running)
+            SELECT 1, coalesce(sum(state = 'queued'), 0), coalesce(sum(state = 'running'), 0) FROM tasks;
+        CREATE TRIGGER tr_tasks_count_insert AFTER INSERT ON tasks BEGIN
+            UPDATE queue_counts SET queued = queued + (NEW.state = 'queued'), running = running + (NEW.state = 'running') WHERE id = 1;
+        END;
+        CREATE TRIGGER tr_tasks_count_update AFTER UPDATE OF state ON tasks WHEN OLD.state <> NEW.state BEGIN
+            UPDATE queue_counts SET
+                queued = queued - (OLD.state = 'queued') + (NEW.state = 'queued'),
+                running = running - (OLD.state = 'running') + (NEW.state = 'running')
+            WHERE id = 1;
+        END;
+        CREATE TRIGGER tr_tasks_count_delete AFTER DELETE ON tasks BEGIN
+            UPDATE queue_counts SET queued = queued - (OLD.state = 'queued'), running = running - (OLD.state = 'running') WHERE id = 1;
+        END;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

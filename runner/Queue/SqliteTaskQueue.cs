@@ -73,7 +73,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
                 }
             }
 
-            using (var count = Command(connection, transaction, "SELECT count(*) FROM tasks WHERE state IN ('queued', 'running');"))
+            using (var count = Command(connection, transaction, "SELECT queued + running FROM queue_counts WHERE id = 1;"))
             {
                 if (Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) >= _capacity)
                 {
@@ -118,10 +118,11 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             insert.Parameters.AddWithValue("$reply_context", (object?)record.ReplyContext ?? DBNull.Value);
             insert.Parameters.AddWithValue("$created_at", ToUnixMs(now));
             var seq = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-            return new EnqueueResult(
-                EnqueueStatus.Created,
-                record with { Sequence = seq },
-                await PositionAsync(connection, transaction, seq, cancellationToken));
+
+            // The new task has the highest seq, so every queued task is ahead of it or is it: its position is the count.
+            using var queued = Command(connection, transaction, "SELECT queued FROM queue_counts WHERE id = 1;");
+            var place = Convert.ToInt32(await queued.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            return new EnqueueResult(EnqueueStatus.Created, record with { Sequence = seq }, place);
         }, cancellationToken);
 
         if (result.Status == EnqueueStatus.Full)
@@ -284,10 +285,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
     public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) =>
         ReadAsync(async connection =>
         {
-            using var select = Command(connection, null, """
-                SELECT coalesce(sum(state = 'queued'), 0), coalesce(sum(state = 'running'), 0)
-                FROM tasks WHERE state IN ('queued', 'running');
-                """);
+            using var select = Command(connection, null, "SELECT queued, running FROM queue_counts WHERE id = 1;");
             using var reader = await select.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             return new QueueStats(reader.GetInt32(0), reader.GetInt32(1));

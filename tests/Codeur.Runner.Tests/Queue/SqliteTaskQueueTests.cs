@@ -33,7 +33,7 @@ public sealed class SqliteTaskQueueTests : TaskQueueContractTests, IDisposable
         Assert.True(File.Exists(DatabasePath));
         await using var connection = await OpenAsync(ct);
         Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode;", ct));
-        Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA user_version;", ct));
+        Assert.Equal((long)SqliteSchema.LatestVersion, await ScalarAsync(connection, "PRAGMA user_version;", ct));
         Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ux_tasks_dedupe_key';", ct));
         Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_tasks_state_project';", ct));
     }
@@ -130,6 +130,33 @@ public sealed class SqliteTaskQueueTests : TaskQueueContractTests, IDisposable
         var all = claimed.SelectMany(ids => ids).ToList();
         Assert.Equal(Count, all.Count);
         Assert.Equal(Count, all.Distinct().Count());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task QueueCounts_AfterEveryKindOfChange_MatchTheRows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await queue.EnqueueAsync(NewTask("p" + (i % 3)), ct)).Task!.Id);
+        }
+
+        var first = await queue.ClaimNextAsync("r1", ct);
+        var second = await queue.ClaimNextAsync("r1", ct);
+        await queue.CompleteAsync(first!.Id, new TaskOutcome(TaskState.Succeeded, 0, "", null), ct);
+        await queue.RequestCancelAsync(ids[5], ct);
+        await queue.ReleaseAsync(second!.Id, ct);
+        await queue.ClaimNextAsync("r1", ct);
+        await queue.InterruptRunningAsync(null, ct);
+
+        await using var connection = await OpenAsync(ct);
+        Assert.Equal(await ScalarAsync(connection, "SELECT count(*) FROM tasks WHERE state = 'queued';", ct), await ScalarAsync(connection, "SELECT queued FROM queue_counts;", ct));
+        Assert.Equal(await ScalarAsync(connection, "SELECT count(*) FROM tasks WHERE state = 'running';", ct), await ScalarAsync(connection, "SELECT running FROM queue_counts;", ct));
+        var stats = await queue.GetStatsAsync(ct);
+        Assert.Equal(3, stats.Queued);
+        Assert.Equal(0, stats.Running);
     }
 
     [Fact]

@@ -17,12 +17,7 @@ internal sealed class ApiTaskParser(CommandLineParser parser) : IPlatformParser
 
     public IntakeResult Parse(PlatformRequest request)
     {
-        if (Payload.CheckContentType(request.ContentType, out _, BodyKind.Json) is { } unsupported)
-        {
-            return unsupported;
-        }
-
-        using var document = Payload.ParseJson(request.Body, out var error);
+        using var document = Payload.ReadJsonObject(request, out var error);
         if (document is null)
         {
             return error!;

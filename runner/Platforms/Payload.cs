@@ -57,6 +57,13 @@ internal static class Payload
         return new IntakeResult.Invalid(415, $"content type must be {expected}");
     }
 
+    /// <summary>For JSON-only routes: 415 unless the content type is JSON, then <see cref="ParseJson"/>.</summary>
+    public static JsonDocument? ReadJsonObject(PlatformRequest request, out IntakeResult.Invalid? error)
+    {
+        error = CheckContentType(request.ContentType, out _, BodyKind.Json);
+        return error is null ? ParseJson(request.Body, out error) : null;
+    }
+
     /// <summary>Parses a JSON object; a malformed body, a non-object or nesting past <see cref="MaxDepth"/> is a 400 with the reader's position.</summary>
     public static JsonDocument? ParseJson(ReadOnlyMemory<byte> body, out IntakeResult.Invalid? error)
     {

@@ -21,7 +21,7 @@ internal static class TaskEndpoints
         return endpoints;
     }
 
-    private static async Task GetAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running)
+    private static async Task GetAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running, TimeProvider time)
     {
         var task = await queue.GetAsync(id, context.RequestAborted);
         if (task is null)
@@ -31,7 +31,7 @@ internal static class TaskEndpoints
         }
 
         var live = running.TryGet(id, out var current) ? current.Output.Snapshot() : null;
-        await context.Response.WriteAsJsonAsync(TaskView.From(task, live), RunnerJson.Options, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(TaskView.From(task, time.GetUtcNow(), live), RunnerJson.Options, context.RequestAborted);
     }
 
     /// <summary>Server-sent events: <c>output</c> events with chunks of text, then one <c>end</c> event with the final state.</summary>
@@ -116,18 +116,19 @@ internal static class TaskEndpoints
         await context.Response.WriteAsJsonAsync(new { task_id = id, state = (after ?? before).State.ToName(), cancel_requested = true }, RunnerJson.Options, context.RequestAborted);
     }
 
-    private static async Task StatusAsync(HttpContext context, ITaskQueue queue, RunningTasks running, AgentConfig config, RunnerMetrics metrics)
+    private static async Task StatusAsync(HttpContext context, ITaskQueue queue, RunningTasks running, AgentConfig config, RunnerMetrics metrics, TimeProvider time)
     {
         var stats = await queue.GetStatsAsync(context.RequestAborted);
         metrics.Queue(stats);
         var recent = await queue.RecentAsync(20, context.RequestAborted);
+        var now = time.GetUtcNow();
         await context.Response.WriteAsJsonAsync(new
         {
             queue_length = stats.Queued,
             running = stats.Running,
             workers = config.Webhook.Workers,
             workers_busy = running.Count,
-            recent = recent.Select(t => TaskView.From(t, includeOutput: false)),
+            recent = recent.Select(t => TaskView.From(t, now, includeOutput: false)),
         }, RunnerJson.Options, context.RequestAborted);
     }
 }

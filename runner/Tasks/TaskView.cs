@@ -23,7 +23,7 @@ internal sealed record TaskView(
 {
     public const int OutputCap = 64 * 1024;
 
-    public static TaskView From(TaskRecord task, string? liveOutput = null, bool includeOutput = true)
+    public static TaskView From(TaskRecord task, DateTimeOffset now, string? liveOutput = null, bool includeOutput = true)
     {
         var output = includeOutput ? liveOutput ?? task.Output : null;
         var truncated = output is { Length: > OutputCap };
@@ -33,7 +33,7 @@ internal sealed record TaskView(
             output = output![^OutputCap..];
         }
 
-        var duration = task.StartedAt is { } start ? ((task.FinishedAt ?? DateTimeOffset.UtcNow) - start).TotalMilliseconds : (double?)null;
+        var duration = task.StartedAt is { } start ? ((task.FinishedAt ?? now) - start).TotalMilliseconds : (double?)null;
         return new TaskView(task.Id, task.State.ToName(), task.Command, task.Args, task.Project, task.Platform, task.Requester,
             task.ExitCode, task.Error, task.CreatedAt, task.StartedAt, task.FinishedAt, duration, task.CancelRequested, output, truncated);
     }

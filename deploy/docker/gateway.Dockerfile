@@ -55,5 +55,5 @@ LABEL org.opencontainers.image.title=codeur-gateway
 USER 10080:10080
 WORKDIR /data
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/codeur-healthcheck"]
+HEALTHCHECK --interval=5s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/codeur-healthcheck"]
 ENTRYPOINT ["/app/Codeur.Gateway"]

@@ -55,5 +55,5 @@ LABEL org.opencontainers.image.title=codeur-runner
 USER 10081:10081
 WORKDIR /data
 EXPOSE 8081
-HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/codeur-healthcheck"]
+HEALTHCHECK --interval=5s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/codeur-healthcheck"]
 ENTRYPOINT ["/app/Codeur.Runner"]

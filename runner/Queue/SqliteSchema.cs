@@ -66,6 +66,11 @@ internal static class SqliteSchema
             UPDATE queue_counts SET queued = queued - (OLD.state = 'queued'), running = running - (OLD.state = 'running') WHERE id = 1;
         END;
         """,
+
+        // 3: the git result of a run task (branch, base, commits, diffstat) as JSON; NULL for everything else.
+        """
+        ALTER TABLE tasks ADD COLUMN git TEXT;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -28,7 +28,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     private const string Columns =
         "seq, id, platform, command, args, project, project_path, requester, repository, dedupe_key, reply_context, " +
-        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at";
+        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at, git";
 
     private readonly string _path = Path.GetFullPath(options.Path);
     private readonly int _capacity = options.Capacity;
@@ -198,7 +198,8 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         return WriteAsync(async (connection, transaction) =>
         {
             using var update = Command(connection, transaction, """
-                UPDATE tasks SET state = $state, finished_at = $now, exit_code = $exit_code, output = $output, error = $error
+                UPDATE tasks SET state = $state, finished_at = $now, exit_code = $exit_code, output = $output, error = $error,
+                                 git = $git
                 WHERE id = $id AND state = 'running';
                 """);
             update.Parameters.AddWithValue("$state", TaskStateNames.ToName(outcome.State));
@@ -206,6 +207,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             update.Parameters.AddWithValue("$exit_code", (object?)outcome.ExitCode ?? DBNull.Value);
             update.Parameters.AddWithValue("$output", (object?)outcome.Output ?? DBNull.Value);
             update.Parameters.AddWithValue("$error", (object?)outcome.Error ?? DBNull.Value);
+            update.Parameters.AddWithValue("$git", outcome.Git is null ? DBNull.Value : JsonSerializer.Serialize(outcome.Git, QueueJsonContext.Default.TaskGitResult));
             update.Parameters.AddWithValue("$id", id);
             return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
         }, cancellationToken);
@@ -433,6 +435,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         CreatedAt = FromUnixMs(reader.GetInt64(18)),
         StartedAt = reader.IsDBNull(19) ? null : FromUnixMs(reader.GetInt64(19)),
         FinishedAt = reader.IsDBNull(20) ? null : FromUnixMs(reader.GetInt64(20)),
+        Git = reader.IsDBNull(21) ? null : JsonSerializer.Deserialize(reader.GetString(21), QueueJsonContext.Default.TaskGitResult),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) =>

@@ -33,6 +33,9 @@ public sealed record TaskRecord
 
     public string? ContainerId { get; init; }
 
+    /// <summary>Branch, commits and diffstat of a <c>run</c> task on a git project (see <see cref="TaskGitResult"/>).</summary>
+    public TaskGitResult? Git { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }

@@ -11,6 +11,8 @@ namespace Codeur.Runner.Sandbox;
 internal sealed class ContainerSpecBuilder(SandboxOptions options)
 {
     public const string TmpPath = "/tmp";
+    public const string AgentGitName = "Codeur agent";
+    public const string AgentGitEmail = "agent@codeur.invalid";
 
     public SandboxOptions Options => options;
 
@@ -52,6 +54,15 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
             env.AddRange([
                 "HTTP_PROXY=" + proxy, "HTTPS_PROXY=" + proxy, "http_proxy=" + proxy, "https_proxy=" + proxy,
                 "NO_PROXY=localhost,127.0.0.1", "no_proxy=localhost,127.0.0.1",
+            ]);
+        }
+
+        if (agentRun)
+        {
+            // Agents commit (aider always does); the image has no identity and the project's config may not either.
+            env.AddRange([
+                "GIT_AUTHOR_NAME=" + AgentGitName, "GIT_AUTHOR_EMAIL=" + AgentGitEmail,
+                "GIT_COMMITTER_NAME=" + AgentGitName, "GIT_COMMITTER_EMAIL=" + AgentGitEmail,
             ]);
         }
 

@@ -56,7 +56,9 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
             {
                 return add.Ending is SandboxEnding.Rejected or SandboxEnding.Cancelled
                     ? Outcome(add, null)
-                    : new TaskOutcome(TaskState.Failed, null, add.Output, "could not prepare the task's git worktree: " + (add.Error ?? "unknown error"));
+                    : new TaskOutcome(TaskState.Failed, null, add.Output, !add.Output.Contains(GitWorktree.Prefix, StringComparison.Ordinal)
+                        ? $"the sandbox image's {SandboxCommands.Tool} cannot create git worktrees ({add.Error}); rebuild the image from deploy/sandbox, or set sandbox.worktree: false"
+                        : "could not prepare the task's git worktree: " + (add.Error ?? "unknown error"));
             }
 
             worktree = GitWorktree.ParseAdd(add.Output);

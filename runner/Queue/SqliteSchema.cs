@@ -71,6 +71,11 @@ internal static class SqliteSchema
         """
         ALTER TABLE tasks ADD COLUMN git TEXT;
         """,
+
+        // 4: runs in their own git worktree may share their project (SqliteTaskQueue.ProjectLockRule).
+        """
+        ALTER TABLE tasks ADD COLUMN worktree INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -66,6 +66,9 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
             {
                 case WorktreeStartKind.Error:
                     return new TaskOutcome(TaskState.Failed, null, add.Output, "could not prepare the task's git worktree: " + worktree.Reason);
+                case WorktreeStartKind.NotGit when task.Worktree:
+                    // Queued as a worktree run, so other runs of this project may be running: never work in place now.
+                    return new TaskOutcome(TaskState.Failed, null, add.Output, "the project stopped being a git repository after the task was queued");
                 case WorktreeStartKind.NotGit:
                     notes = "codeur: not a git repository; the agent works in the project directory\n";
                     worktree = null;

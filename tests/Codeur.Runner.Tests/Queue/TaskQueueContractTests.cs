@@ -651,6 +651,47 @@ public abstract class TaskQueueContractTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task ClaimNextAsync_WorktreeRuns_ShareTheirProjectButNothingElseDoesAndOrderHolds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var first = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+        var second = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+        var analyze = (await queue.EnqueueAsync(NewTask("p", "analyze"), ct)).Task!;
+        var third = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+        Assert.True(first.Worktree);
+
+        // Both worktree runs start together; the analyze waits for them, and the run queued after it waits its turn.
+        Assert.Equal(first.Id, (await queue.ClaimNextAsync("w1", ct))?.Id);
+        var claimed = await queue.ClaimNextAsync("w2", ct);
+        Assert.Equal(second.Id, claimed?.Id);
+        Assert.True(claimed!.Worktree);
+        Assert.Null(await queue.ClaimNextAsync("w3", ct));
+
+        await queue.CompleteAsync(first.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Null(await queue.ClaimNextAsync("w3", ct));
+        await queue.CompleteAsync(second.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Equal(analyze.Id, (await queue.ClaimNextAsync("w3", ct))?.Id);
+        Assert.Null(await queue.ClaimNextAsync("w4", ct));
+        await queue.CompleteAsync(analyze.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Equal(third.Id, (await queue.ClaimNextAsync("w4", ct))?.Id);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ClaimNextAsync_RunInPlaceRunning_WorktreeRunOfItsProjectWaits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var inPlace = (await queue.EnqueueAsync(NewTask("p"), ct)).Task!;
+        var worktree = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+
+        Assert.Equal(inPlace.Id, (await queue.ClaimNextAsync("w1", ct))?.Id);
+        Assert.Null(await queue.ClaimNextAsync("w2", ct));
+        await queue.CompleteAsync(inPlace.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Equal(worktree.Id, (await queue.ClaimNextAsync("w2", ct))?.Id);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task CompleteAsync_WithGitResult_StoredAndReadBackWhole()
     {
         var ct = TestContext.Current.CancellationToken;

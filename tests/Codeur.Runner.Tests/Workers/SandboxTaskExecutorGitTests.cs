@@ -62,6 +62,18 @@ public sealed class SandboxTaskExecutorGitTests
     }
 
     [Fact]
+    public async Task Run_QueuedAsWorktreeRunButNoLongerGit_FailsInsteadOfWorkingInPlace()
+    {
+        var sandbox = new RecordingSandbox(Result(SandboxEnding.Succeeded, "codeur-git: none not a git repository with commits\n"));
+
+        var outcome = await Executor(sandbox).ExecuteAsync(Task() with { Worktree = true }, new TaskOutput(), TestContext.Current.CancellationToken);
+
+        Assert.Single(sandbox.Requests);
+        Assert.Equal(TaskState.Failed, outcome.State);
+        Assert.Contains("stopped being a git repository", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_WorktreeOff_OnlyTheAgentRunsInTheProject()
     {
         var sandbox = new RecordingSandbox(Result(SandboxEnding.Succeeded, "ok\n"));

@@ -11,6 +11,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
   deploy/ensure-docker.sh
   deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
+  deploy/egress-proxy/build-offline.sh >&2
 else
   log "not root and no Docker engine reachable: Docker tests will be skipped (loudly)"
 fi

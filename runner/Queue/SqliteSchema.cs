@@ -66,6 +66,16 @@ internal static class SqliteSchema
             UPDATE queue_counts SET queued = queued - (OLD.state = 'queued'), running = running - (OLD.state = 'running') WHERE id = 1;
         END;
         """,
+
+        // 3: the git result of a run task (branch, base, commits, diffstat) as JSON; NULL for everything else.
+        """
+        ALTER TABLE tasks ADD COLUMN git TEXT;
+        """,
+
+        // 4: runs in their own git worktree may share their project (SqliteTaskQueue.ProjectLockRule).
+        """
+        ALTER TABLE tasks ADD COLUMN worktree INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

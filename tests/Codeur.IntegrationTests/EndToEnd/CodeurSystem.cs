@@ -50,7 +50,7 @@ public sealed class CodeurSystem : IAsyncDisposable
 
     /// <param name="extraYaml">More lines under <c>webhook:</c>, indented by two spaces.</param>
     /// <param name="mappingYaml">Replaces the <c>project_mapping</c> lines; <c>{projects}</c> stands for <see cref="ProjectsRoot"/>.</param>
-    /// <param name="queueYaml">Replaces the <c>queue:</c> line (e.g. a queue on a small file system).</param>
+    /// <param name="queueYaml">Replaces the <c>queue:</c> line (e.g. a queue on a small file system); <c>{directory}</c> stands for <see cref="Directory"/>.</param>
     /// <param name="runnerEnvironment">More environment for the runner (e.g. <c>DOCKER_HOST</c> through a relay).</param>
     public static async Task<CodeurSystem> StartAsync(
         string extraYaml = "", int workers = 2, string? mappingYaml = null, string? queueYaml = null, IReadOnlyDictionary<string, string>? runnerEnvironment = null)
@@ -89,7 +89,7 @@ public sealed class CodeurSystem : IAsyncDisposable
                 cpus: 1
                 sweep_interval: 5
                 commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; chatty*) for i in 1 2 3; do echo line-$i; sleep 0.4; done;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
-              {queueYaml ?? $"queue: {"{"}backend: sqlite, path: \"{directory}/codeur.db\"{"}"}"}
+              {queueYaml?.Replace("{directory}", directory, StringComparison.Ordinal) ?? $"queue: {"{"}backend: sqlite, path: \"{directory}/codeur.db\"{"}"}"}
               audit: {"{"}path: "{directory}/audit.log"{"}"}
             {extraYaml}
             """;

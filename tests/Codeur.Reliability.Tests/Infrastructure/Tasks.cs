@@ -54,7 +54,8 @@ public static class Tasks
             .GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
         foreach (var (id, state) in states)
         {
-            Assert.True(finished.TryGetValue(id, out var records) && records.Count == 1, $"task {id} ({state}) has {(records?.Count ?? 0)} task_finished records");
+            var records = finished.GetValueOrDefault(id) ?? [];
+            Assert.True(records.Count == 1, $"task {id} ({state}) has {records.Count} task_finished records");
             var reason = records[0].TryGetProperty("reason", out var r) ? r.GetString() ?? "" : "";
             Assert.True(reason.StartsWith(state, StringComparison.Ordinal), $"task {id}: stored {state}, audited '{reason}'");
             var count = written.GetValueOrDefault(texts[id]);

@@ -38,7 +38,14 @@ public sealed class EngineOutageTests
             queued.Add(await Submit($"queued before outage {i}", i % 2 == 0 ? "backend" : "frontend"));
         }
 
-        await WaitForContainersAsync(system, 2);
+        // Both containers are really running (each wrote its file before it sleeps): the cut lands mid-run.
+        var deadline0 = DateTime.UtcNow.AddSeconds(60);
+        while (system.TaskFiles("backend").Count + system.TaskFiles("frontend").Count < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline0, "the slow tasks never started writing");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await relay.CutAsync();
         foreach (var container in await DockerCli.ContainersOfAsync(system.InstanceId))
@@ -89,15 +96,5 @@ public sealed class EngineOutageTests
             tasks_lost = 0,
             orphan_containers = 0,
         });
-    }
-
-    private static async Task WaitForContainersAsync(CodeurSystem system, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await DockerCli.ContainersOfAsync(system.InstanceId)).Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} task containers appeared");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
     }
 }

@@ -46,6 +46,7 @@ public sealed class ProcessFaultTests
                     else
                     {
                         Assert.True(response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout, $"unexpected {response.StatusCode} while the runner was down");
+                        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"{response.StatusCode} without Retry-After");
                         Interlocked.Increment(ref refused);
                     }
                 }

@@ -14,6 +14,7 @@ namespace Codeur.Runner.Intake;
 internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit)
 {
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(10);
 
     public CallerIdentity Caller => caller;
 
@@ -76,6 +77,20 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         }
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue is full", QueueFullRetry);
+    }
+
+    /// <summary>The store failed to take the task (e.g. its disk is full): 503 with Retry-After, nothing accepted.</summary>
+    public async Task StoreUnavailableAsync(string requester)
+    {
+        Audit(StatusCodes.Status503ServiceUnavailable, "the task queue could not store the task", requester, null);
+        metrics.Error("queue_unavailable");
+        if (IsChatResponse)
+        {
+            await ChatAsync($"The task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds.", visibleToChannel: false);
+            return;
+        }
+
+        await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue cannot store tasks right now", StoreRetry);
     }
 
     public async Task RejectAsync(int status, string type, string message, string? requester, string? project = null)

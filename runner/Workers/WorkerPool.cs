@@ -32,7 +32,8 @@ internal sealed partial class WorkerPool(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var task in await queue.InterruptRunningAsync(null, cancellationToken))
+        // Alone on its store, every running task is a previous life's; shared, only those under this runner's name.
+        foreach (var task in await queue.InterruptRunningAsync(queue.IsShared ? instance.Id : null, cancellationToken))
         {
             Log.Interrupted(logger, task.Id, task.Project);
             audit.Write(new AuditRecord("task_finished") { Level = "warning", TaskId = task.Id, Project = task.Project, Platform = task.Platform, User = task.Requester, Reason = "interrupted: the runner stopped while it ran" });
@@ -113,8 +114,19 @@ internal sealed partial class WorkerPool(
             return;
         }
 
+        // Past this point a runner that dies leaves the task interrupted, never re-run. A task this runner no longer
+        // holds (its lease lapsed and another runner took it over) must not run here.
+        var begun = await queue.BeginAsync(task.Id, CancellationToken.None);
+        if (begun is null)
+        {
+            Log.LostBeforeStart(logger, task.Id, task.Project);
+            running.Finish(current);
+            current.MarkFinished();
+            return;
+        }
+
         // A cancel that landed between the claim and Start found nothing here to stop; it left its flag in the store.
-        if ((await queue.GetAsync(task.Id, CancellationToken.None))?.CancelRequested == true)
+        if (begun.CancelRequested)
         {
             current.Cancel();
         }
@@ -221,6 +233,9 @@ internal sealed partial class WorkerPool(
 
         [LoggerMessage(106, LogLevel.Error, "Task {TaskId} failed inside the runner")]
         public static partial void ExecutionFailed(ILogger logger, string taskId, Exception exception);
+
+        [LoggerMessage(107, LogLevel.Warning, "Task {TaskId} in {Project} is no longer held by this runner (its lease lapsed); not starting it")]
+        public static partial void LostBeforeStart(ILogger logger, string taskId, string project);
 
         [LoggerMessage(105, LogLevel.Critical, "Worker {Index} failed; stopping the runner so it is restarted")]
         public static partial void WorkerFailed(ILogger logger, int index, Exception exception);

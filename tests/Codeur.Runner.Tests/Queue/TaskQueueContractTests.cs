@@ -367,6 +367,38 @@ public abstract class TaskQueueContractTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task BeginAsync_ClaimedTask_ReturnsCurrentRecordWithCancelFlag()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var task = (await queue.EnqueueAsync(NewTask("A"), ct)).Task!;
+        await queue.ClaimNextAsync("w1", ct);
+        await queue.RequestCancelAsync(task.Id, ct);
+
+        var begun = await queue.BeginAsync(task.Id, ct);
+
+        Assert.NotNull(begun);
+        Assert.Equal(TaskState.Running, begun.State);
+        Assert.True(begun.CancelRequested);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task BeginAsync_TaskNotRunning_ReturnsNull()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var queued = (await queue.EnqueueAsync(NewTask("A"), ct)).Task!;
+        var done = (await queue.EnqueueAsync(NewTask("B"), ct)).Task!;
+        await queue.RequestCancelAsync(queued.Id, ct);
+        await queue.ClaimNextAsync("w1", ct);
+        await queue.CompleteAsync(done.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+
+        Assert.Null(await queue.BeginAsync(queued.Id, ct));
+        Assert.Null(await queue.BeginAsync(done.Id, ct));
+        Assert.Null(await queue.BeginAsync("no-such-task", ct));
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task SetContainerAsync_RunningTask_RecordsContainer()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -650,7 +682,7 @@ public abstract class TaskQueueContractTests
         Assert.Equal(new QueueStats(Queued: 1, Running: 2), stats);
     }
 
-    private static NewTask NewTask(string project, string command = "run") => new()
+    protected static NewTask NewTask(string project, string command = "run") => new()
     {
         Platform = "api",
         Command = command,

@@ -26,7 +26,8 @@ internal static class QueueServiceCollectionExtensions
                 services.AddSingleton(provider => new RedisTaskQueue(
                     queue,
                     provider.GetRequiredService<TimeProvider>(),
-                    provider.GetRequiredService<ILogger<RedisTaskQueue>>()));
+                    provider.GetRequiredService<ILogger<RedisTaskQueue>>(),
+                    taskTimeoutSeconds: config.Webhook.Timeout));
                 services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<RedisTaskQueue>());
                 services.AddSingleton<ILeasedTaskQueue>(provider => provider.GetRequiredService<RedisTaskQueue>());
                 services.AddHostedService<RedisQueueInitializer>();

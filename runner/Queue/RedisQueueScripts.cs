@@ -14,7 +14,9 @@ namespace Codeur.Runner.Queue;
 /// <item><c>P:line:SCOPE</c>: the scope's queued task ids by seq. <c>P:ready</c>: scopes with a queued task and nothing
 /// running, scored by the seq of their oldest queued task, so the claim takes the oldest claimable task in O(log n).</item>
 /// <item><c>P:active</c> hash scope → running task id: the durable "this scope is taken".</item>
-/// <item><c>P:lock:SCOPE</c> = <c>owner|fence</c> with a PX lease: the holder's lock, renewed by its heartbeat.</item>
+/// <item><c>P:lock:SCOPE</c> = <c>owner|fence</c> with a PX lease: the holder's lock, renewed by its heartbeat; or
+/// <c>fenced|ID</c> while a dead runner's task's container may still run. <c>P:fenced</c>: those task ids by the time
+/// their fence ends at the latest.</item>
 /// <item><c>P:stream</c> with consumer group <c>runners</c>: the ledger of claims. A claim adds an entry and reads it
 /// into the claiming runner's pending list; completion acknowledges and deletes it; the heartbeat re-claims its own
 /// entries (resetting their idle time); an entry idle longer than the lease belongs to a runner that stopped
@@ -60,6 +62,19 @@ internal static class RedisQueueScripts
         local function interrupt(id, now, err)
           redis.call('HSET', tk(id), 'state', 'interrupted', 'finished_at', now, 'error', err)
           let_go(id)
+        end
+        -- The scope is taken until something frees it: a task taken over from a dead runner while its container may
+        -- still run keeps its scope fenced until the sweeper killed that container (Unfence) or its deadline passed.
+        local function free_fenced(id)
+          local scope = redis.call('HGET', tk(id), 'scope')
+          redis.call('ZREM', P .. ':fenced', id)
+          if scope and redis.call('HGET', P .. ':active', scope) == id and redis.call('HGET', tk(id), 'state') ~= 'running' then
+            redis.call('HDEL', P .. ':active', scope)
+            redis.call('DEL', P .. ':lock:' .. scope)
+            refresh_ready(scope)
+            return 1
+          end
+          return 0
         end
         local function release(id)
           local seq = redis.call('HGET', tk(id), 'seq')
@@ -226,13 +241,16 @@ internal static class RedisQueueScripts
         """;
 
     /// <summary>
-    /// ARGV: prefix, sweeper, now, lease (ms), error. Takes over claim entries idle longer than the lease (their
+    /// ARGV: prefix, sweeper, now, lease (ms), error, longest a task may run (ms, deadline plus slack). Takes over claim entries idle longer than the lease (their
     /// runner stopped renewing) with XAUTOCLAIM: a task that had started becomes interrupted; one that had not goes
     /// back in its line at its place, for any runner to claim. Returns {interrupted ids, released ids}.
     /// </summary>
     public const string Reclaim = Common + """
-        local sweeper, now, lease, err = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+        local sweeper, now, lease, err, deadline = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
         local interrupted, released = {}, {}
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':fenced', '-inf', now)) do
+          free_fenced(id)
+        end
         local cursor = '0-0'
         for _ = 1, 100 do
           local r = redis.call('XAUTOCLAIM', STREAM, GROUP, sweeper, lease, cursor, 'COUNT', 10)
@@ -247,7 +265,17 @@ internal static class RedisQueueScripts
             elseif redis.call('EXISTS', P .. ':lock:' .. t[4]) == 1 then
               -- Still locked: its holder is alive after all (renewed just now). Leave it; its heartbeat takes it back.
             elseif t[3] == '1' then
-              interrupt(id, now, err)
+              -- Started: interrupted, never re-run. Its container may outlive its runner, so the scope stays
+              -- taken (fenced) until the sweeper has killed it or the task's deadline has passed.
+              local started_at = tonumber(redis.call('HGET', tk(id), 'started_at'))
+              local hold = math.max(1000, started_at + deadline - tonumber(now))
+              redis.call('HSET', tk(id), 'state', 'interrupted', 'finished_at', now, 'error', err)
+              redis.call('ZREM', P .. ':running', id)
+              redis.call('XACK', STREAM, GROUP, entry)
+              redis.call('XDEL', STREAM, entry)
+              redis.call('HDEL', tk(id), 'entry', 'fence', 'started')
+              redis.call('SET', P .. ':lock:' .. t[4], 'fenced|' .. id, 'PX', hold)
+              redis.call('ZADD', P .. ':fenced', tonumber(now) + hold, id)
               table.insert(interrupted, id)
             else
               release(id)
@@ -257,6 +285,11 @@ internal static class RedisQueueScripts
           if cursor == '0-0' then break end
         end
         return {interrupted, released}
+        """;
+
+    /// <summary>ARGV: prefix, id. Frees the scope of a task taken over from a dead runner once its container is known dead.</summary>
+    public const string Unfence = Common + """
+        return free_fenced(ARGV[2])
         """;
 
     /// <summary>ARGV: prefix, count. The newest records first.</summary>

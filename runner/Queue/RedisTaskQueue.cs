@@ -31,15 +31,19 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
     private readonly ConcurrentDictionary<string, string> _fences = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private ConnectionMultiplexer? _redis;
+    private readonly TimeSpan _longestRun;
     private volatile bool _groupReady;
 
-    public RedisTaskQueue(QueueSection options, TimeProvider time, ILogger<RedisTaskQueue> logger, string prefix = DefaultPrefix)
+    public RedisTaskQueue(QueueSection options, TimeProvider time, ILogger<RedisTaskQueue> logger, string prefix = DefaultPrefix, int taskTimeoutSeconds = 300)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.Connection);
         _connection = options.Connection;
         _capacity = options.Capacity;
         Lease = TimeSpan.FromSeconds(options.Lease);
+
+        // How long after its claim a task's container can still be alive: its deadline, plus a lease of slack.
+        _longestRun = TimeSpan.FromSeconds(taskTimeoutSeconds) + Lease;
         _time = time;
         _logger = logger;
         _prefix = prefix;
@@ -264,7 +268,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         ArgumentException.ThrowIfNullOrEmpty(sweeper);
         var result = (RedisResult[])(await EvalAsync(
             RedisQueueScripts.Reclaim,
-            [_prefix, sweeper, Now(), (long)Lease.TotalMilliseconds, SqliteTaskQueue.InterruptedError],
+            [_prefix, sweeper, Now(), (long)Lease.TotalMilliseconds, SqliteTaskQueue.InterruptedError, (long)_longestRun.TotalMilliseconds],
             cancellationToken))!;
         var interrupted = ((RedisResult[])result[0]!).Select(r => (string)r!).ToList();
         var released = ((RedisResult[])result[1]!).Select(r => (string)r!).ToList();
@@ -279,6 +283,12 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         }
 
         return new ReclaimResult(interrupted, released);
+    }
+
+    public async Task<bool> UnfenceAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return (int)await EvalAsync(RedisQueueScripts.Unfence, [_prefix, id], cancellationToken) == 1;
     }
 
     public async ValueTask DisposeAsync()

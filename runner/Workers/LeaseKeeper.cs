@@ -1,4 +1,5 @@
 using Codeur.Runner.Queue;
+using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.Runner.Workers;
@@ -7,10 +8,13 @@ namespace Codeur.Runner.Workers;
 /// On a shared queue: renews this runner's holds every third of the lease, and sweeps the tasks of runners that
 /// stopped renewing (killed, partitioned). A task this runner lost that way (another runner marked it interrupted
 /// after the lapse) is stopped here at once, so its container does not keep running beside a successor.
+/// A dead runner's started task is interrupted, and its container, if this runner's engine has it (runners sharing a
+/// host), is killed before its project may run again; otherwise the project waits out the task's deadline.
 /// Does nothing on a queue that is not leased (SQLite).
 /// </summary>
 internal sealed partial class LeaseKeeper(
     IServiceProvider services,
+    IContainerRuntime containers,
     RunnerInstance instance,
     RunningTasks running,
     WorkSignal signal,
@@ -39,7 +43,15 @@ internal sealed partial class LeaseKeeper(
                 }
 
                 var swept = await queue.ReclaimAsync(instance.Id, stoppingToken);
-                if (swept.Released.Count > 0)
+                foreach (var id in swept.Interrupted)
+                {
+                    if (await KillOrphanAsync(id, stoppingToken))
+                    {
+                        await queue.UnfenceAsync(id, stoppingToken);
+                    }
+                }
+
+                if (swept.Released.Count > 0 || swept.Interrupted.Count > 0)
                 {
                     signal.Notify();
                 }
@@ -61,8 +73,33 @@ internal sealed partial class LeaseKeeper(
         }
     }
 
+    /// <summary>Kills and removes the task's containers in this runner's engine; true if there were any.</summary>
+    private async Task<bool> KillOrphanAsync(string taskId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var found = await containers.ListByLabelAsync(SandboxLabels.Task, taskId, cancellationToken);
+            foreach (var container in found)
+            {
+                await containers.KillAsync(container.ID, cancellationToken);
+                await containers.RemoveAsync(container.ID, cancellationToken);
+                Log.OrphanKilled(logger, container.ID, taskId);
+            }
+
+            return found.Count > 0;
+        }
+        catch (Exception ex) when (ex is ContainerEngineUnavailableException or Docker.DotNet.DockerApiException)
+        {
+            Log.RenewFailed(logger, ex.Message);
+            return false;
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(122, LogLevel.Warning, "Killed container {ContainerId} of task {TaskId}, left running by a runner that died")]
+        public static partial void OrphanKilled(ILogger logger, string containerId, string taskId);
+
         [LoggerMessage(120, LogLevel.Warning, "Task {TaskId} was taken over after this runner's lease lapsed; stopping it here")]
         public static partial void Lost(ILogger logger, string taskId);
 

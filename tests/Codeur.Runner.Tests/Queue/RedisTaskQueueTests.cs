@@ -48,12 +48,14 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
         Assert.Equal(TaskState.Queued, (await survivor.GetAsync(unstarted.Id, ct))!.State);
         Assert.Equal(new[] { started.Id, unstarted.Id }.Order(), (await dead.RenewAsync("runner-dead", ct)).Order());
 
-        // The unstarted task keeps its place (older than the task waiting behind the interrupted one).
+        // The unstarted task runs elsewhere. The interrupted task's project stays taken while its container may
+        // still run: until the sweeper reports it killed (or its deadline passes).
         var first = (await survivor.ClaimNextAsync("runner-live", ct))!;
-        var second = (await survivor.ClaimNextAsync("runner-live", ct))!;
         Assert.Equal(unstarted.Id, first.Id);
         Assert.Equal("runner-live", first.Owner);
-        Assert.Equal(behindStarted.Id, second.Id);
+        Assert.Null(await survivor.ClaimNextAsync("runner-live", ct));
+        Assert.True(await survivor.UnfenceAsync(started.Id, ct));
+        Assert.Equal(behindStarted.Id, (await survivor.ClaimNextAsync("runner-live", ct))?.Id);
 
         // Fencing: the dead runner, should it come back, can neither start nor complete what it lost.
         Assert.Null(await dead.BeginAsync(unstarted.Id, ct));
@@ -62,6 +64,29 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
         Assert.False(await dead.CompleteAsync(unstarted.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct));
         Assert.Equal(TaskState.Running, (await survivor.GetAsync(unstarted.Id, ct))!.State);
         Assert.True(await survivor.CompleteAsync(unstarted.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task ReclaimAsync_StartedTaskNeverUnfenced_ProjectFreedAfterItsDeadline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dead = await CreateRedisQueueAsync(lease: 2, timeout: 60);
+        var survivor = await CreateRedisQueueAsync(lease: 2, timeout: 60);
+        var started = (await dead.EnqueueAsync(NewTask("A"), ct)).Task!;
+        var next = (await dead.EnqueueAsync(NewTask("A"), ct)).Task!;
+        await dead.ClaimNextAsync("runner-dead", ct);
+        await dead.BeginAsync(started.Id, ct);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
+
+        Assert.Equal([started.Id], (await survivor.ReclaimAsync("runner-live", ct)).Interrupted);
+        Time.Advance(TimeSpan.FromSeconds(55));
+        await survivor.ReclaimAsync("runner-live", ct);
+        Assert.Null(await survivor.ClaimNextAsync("runner-live", ct));
+
+        // Deadline (60 s) plus a lease of slack after its claim: its container cannot be running any more.
+        Time.Advance(TimeSpan.FromSeconds(8));
+        await survivor.ReclaimAsync("runner-live", ct);
+        Assert.Equal(next.Id, (await survivor.ClaimNextAsync("runner-live", ct))?.Id);
     }
 
     [Fact(Timeout = 30_000)]
@@ -175,14 +200,15 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
         }
     }
 
-    private async Task<RedisTaskQueue> CreateRedisQueueAsync(int capacity = 1000, int lease = 30)
+    private async Task<RedisTaskQueue> CreateRedisQueueAsync(int capacity = 1000, int lease = 30, int timeout = 300)
     {
         redis.RequireAvailable();
         var queue = new RedisTaskQueue(
             new QueueSection { Backend = "redis", Connection = redis.Connection, Capacity = capacity, Lease = lease },
             Time,
             NullLogger<RedisTaskQueue>.Instance,
-            _prefix);
+            _prefix,
+            timeout);
         _queues.Add(queue);
         await queue.InitializeAsync(TestContext.Current.CancellationToken);
         return queue;

@@ -149,14 +149,13 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
     public async Task<bool> ReleaseAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        if (Fence(id) is not { } fence)
+        // Let go of the claim first, so the heartbeat cannot see the task leave mid-way and report it taken over.
+        if (!_fences.TryRemove(id, out var fence))
         {
             return false;
         }
 
-        var released = (int)await EvalAsync(RedisQueueScripts.Release, [_prefix, id, fence], cancellationToken) == 1;
-        _fences.TryRemove(id, out _);
-        return released;
+        return (int)await EvalAsync(RedisQueueScripts.Release, [_prefix, id, fence], cancellationToken) == 1;
     }
 
     public async Task<bool> CompleteAsync(string id, TaskOutcome outcome, CancellationToken cancellationToken)
@@ -168,9 +167,10 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
             throw new ArgumentException($"a task can only complete in a final state, not {outcome.State}", nameof(outcome));
         }
 
-        if (Fence(id) is not { } fence)
+        // Not claimed through this runner, or taken over since: not this runner's to complete. Let go of the claim
+        // first, so the heartbeat cannot see the task finish mid-way and report it taken over.
+        if (!_fences.TryRemove(id, out var fence))
         {
-            // Not claimed through this runner, or taken over since: not this runner's to complete.
             return false;
         }
 
@@ -178,9 +178,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         AddIfSet(args, "exit_code", outcome.ExitCode?.ToString(CultureInfo.InvariantCulture));
         AddIfSet(args, "output", outcome.Output);
         AddIfSet(args, "error", outcome.Error);
-        var completed = (int)await EvalAsync(RedisQueueScripts.Complete, [.. args], cancellationToken) == 1;
-        _fences.TryRemove(id, out _);
-        return completed;
+        return (int)await EvalAsync(RedisQueueScripts.Complete, [.. args], cancellationToken) == 1;
     }
 
     public async Task<TaskRecord?> RequestCancelAsync(string id, CancellationToken cancellationToken)

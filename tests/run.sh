@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; .ci/run calls exactly this).
-# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running) and the
-# default sandbox image (built offline from Debian packages when missing). Then runs every test project and
+# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running), the
+# default sandbox image (built offline from Debian packages when missing) and the redis-server binary. Then runs every test project and
 # prints "N passed, N failed, N skipped". With CI=true a skipped test fails the run: CI must run everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,19 @@ else
   log "not root and no Docker engine reachable: Docker tests will be skipped (loudly)"
 fi
 
-# Docker tests fail instead of skipping when CI asks for everything.
-if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1; fi
+# The Redis tests start their own redis-server processes on free ports: only the binary is needed.
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing redis-server"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+  else
+    log "not root and no redis-server: Redis tests will be skipped (loudly)"
+  fi
+fi
+
+# Docker and Redis tests fail instead of skipping when CI asks for everything.
+if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1 CODEUR_REQUIRE_REDIS=1; fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -1,3 +1,4 @@
+using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
@@ -5,7 +6,8 @@ using Codeur.Runner.Tasks;
 namespace Codeur.Runner.Workers;
 
 /// <summary>
-/// On a shared queue: renews this runner's holds every third of the lease, and sweeps the tasks of runners that
+/// On a shared queue: renews this runner's holds every third of the lease, refreshes the queue gauges from the shared
+/// store, and sweeps the tasks of runners that
 /// stopped renewing (killed, partitioned). A task this runner lost that way (another runner marked it interrupted
 /// after the lapse) is stopped here at once, so its container does not keep running beside a successor.
 /// A dead runner's started task is interrupted, and its container, if this runner's engine has it (runners sharing a
@@ -17,6 +19,7 @@ internal sealed partial class LeaseKeeper(
     IContainerRuntime containers,
     RunnerInstance instance,
     RunningTasks running,
+    RunnerMetrics metrics,
     WorkSignal signal,
     TimeProvider time,
     ILogger<LeaseKeeper> logger) : BackgroundService
@@ -55,6 +58,9 @@ internal sealed partial class LeaseKeeper(
                 {
                     signal.Notify();
                 }
+
+                // The deployment-wide queue length, even while every worker here is busy (idle workers refresh it too).
+                metrics.Queue(await services.GetRequiredService<ITaskQueue>().GetStatsAsync(stoppingToken));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

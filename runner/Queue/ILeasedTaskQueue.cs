@@ -9,8 +9,11 @@ internal interface ILeasedTaskQueue
     /// <summary>How long a hold lasts without renewal.</summary>
     TimeSpan Lease { get; }
 
-    /// <summary>Renews every hold of <paramref name="owner"/>; returns the ids of tasks it no longer holds (taken over after a lapse).</summary>
-    Task<IReadOnlyList<string>> RenewAsync(string owner, CancellationToken cancellationToken);
+    /// <summary>
+    /// Renews every hold of <paramref name="owner"/>; returns the tasks it no longer holds (taken over after a lapse)
+    /// and the held tasks whose cancel was requested, possibly through another runner's API.
+    /// </summary>
+    Task<RenewResult> RenewAsync(string owner, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes over the tasks of runners whose lease lapsed: unstarted ones go back in line; started ones become
@@ -24,3 +27,6 @@ internal interface ILeasedTaskQueue
 
 /// <summary>What a sweep did: task ids marked interrupted and task ids put back in line.</summary>
 internal sealed record ReclaimResult(IReadOnlyList<string> Interrupted, IReadOnlyList<string> Released);
+
+/// <summary>What a heartbeat found: task ids no longer held, and held task ids with a cancel request.</summary>
+internal sealed record RenewResult(IReadOnlyList<string> Lost, IReadOnlyList<string> CancelRequested);

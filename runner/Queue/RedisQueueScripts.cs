@@ -216,17 +216,19 @@ internal static class RedisQueueScripts
     /// ARGV: prefix, owner, lease (ms), then id, fence pairs of the tasks the owner believes it holds. The heartbeat:
     /// renews the lock of each task still held under that fence and re-claims its stream entry to the owner (resetting
     /// its idle time, so XAUTOCLAIM leaves it alone). A lock that lapsed while nobody swept is taken again (the task is
-    /// still this owner's). Returns the ids the owner no longer holds.
+    /// still this owner's). Returns {ids the owner no longer holds, held ids whose cancel was requested (through any
+    /// runner's API)}.
     /// </summary>
     public const string Renew = Common + """
         local owner, lease = ARGV[2], ARGV[3]
-        local lost, entries = {}, {}
+        local lost, entries, cancel = {}, {}, {}
         for i = 4, #ARGV, 2 do
           local id, fence = ARGV[i], ARGV[i + 1]
-          local t = redis.call('HMGET', tk(id), 'state', 'owner', 'fence', 'scope', 'entry')
+          local t = redis.call('HMGET', tk(id), 'state', 'owner', 'fence', 'scope', 'entry', 'cancel_requested')
           if t[1] == 'running' and t[2] == owner and t[3] == fence and t[5] and redis.call('HGET', P .. ':active', t[4]) == id then
             redis.call('SET', P .. ':lock:' .. t[4], owner .. '|' .. fence, 'PX', lease)
             table.insert(entries, t[5])
+            if t[6] == '1' then table.insert(cancel, id) end
           else
             table.insert(lost, id)
           end
@@ -237,7 +239,7 @@ internal static class RedisQueueScripts
           table.insert(args, 'JUSTID')
           redis.call(unpack(args))
         end
-        return lost
+        return {lost, cancel}
         """;
 
     /// <summary>

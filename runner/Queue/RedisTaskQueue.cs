@@ -241,7 +241,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         await db.PingAsync().WaitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<string>> RenewAsync(string owner, CancellationToken cancellationToken)
+    public async Task<RenewResult> RenewAsync(string owner, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         var args = new List<RedisValue> { _prefix, owner, (long)Lease.TotalMilliseconds };
@@ -251,14 +251,15 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
             args.Add(fence);
         }
 
-        var lost = (RedisResult[])(await EvalAsync(RedisQueueScripts.Renew, [.. args], cancellationToken))!;
-        var ids = lost.Select(r => (string)r!).ToList();
-        foreach (var id in ids)
+        var result = (RedisResult[])(await EvalAsync(RedisQueueScripts.Renew, [.. args], cancellationToken))!;
+        var lost = ((RedisResult[])result[0]!).Select(r => (string)r!).ToList();
+        var cancel = ((RedisResult[])result[1]!).Select(r => (string)r!).ToList();
+        foreach (var id in lost)
         {
             _fences.TryRemove(id, out _);
         }
 
-        return ids;
+        return new RenewResult(lost, cancel);
     }
 
     public async Task<ReclaimResult> ReclaimAsync(string sweeper, CancellationToken cancellationToken)

@@ -6,7 +6,8 @@ using Codeur.Runner.Tasks;
 namespace Codeur.Runner.Workers;
 
 /// <summary>
-/// On a shared queue: renews this runner's holds every third of the lease, refreshes the queue gauges from the shared
+/// On a shared queue: renews this runner's holds every third of the lease (and stops those whose cancel was
+/// requested through another runner), refreshes the queue gauges from the shared
 /// store, and sweeps the tasks of runners that
 /// stopped renewing (killed, partitioned). A task this runner lost that way (another runner marked it interrupted
 /// after the lapse) is stopped here at once, so its container does not keep running beside a successor.
@@ -36,12 +37,22 @@ internal sealed partial class LeaseKeeper(
         {
             try
             {
-                foreach (var id in await queue.RenewAsync(instance.Id, stoppingToken))
+                var renewed = await queue.RenewAsync(instance.Id, stoppingToken);
+                foreach (var id in renewed.Lost)
                 {
                     if (running.TryGet(id, out var task))
                     {
                         Log.Lost(logger, id);
                         task.Interrupt();
+                    }
+                }
+
+                // A cancel through another runner's API only flagged the task in Redis: act on it here.
+                foreach (var id in renewed.CancelRequested)
+                {
+                    if (running.TryGet(id, out var task) && !task.Token.IsCancellationRequested)
+                    {
+                        task.Cancel();
                     }
                 }
 

@@ -143,7 +143,7 @@ public sealed class ScaleOutTests(DockerFixture docker) : IAsyncLifetime
 
         await runnerA.KillAsync();
 
-        // 4. Runner B finishes everything, including what A held (after A's 3 s lease lapses).
+        // 4. Runner B finishes everything, including what A held (after A's 5 s lease lapses).
         while (await store.GetStatsAsync(ct) is var stats && stats.Queued + stats.Running > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, $"not finished: {stats}\n{await runnerB.ReadLogAsync()}");
@@ -246,7 +246,7 @@ public sealed class ScaleOutTests(DockerFixture docker) : IAsyncLifetime
                 memory: "128m"
                 cpus: 0.5
                 commands: {run: ["sh", "-c", "echo \"start $1 $(date +%s%N)\" >> .marks; sleep 0.2; echo \"end $1 $(date +%s%N)\" >> .marks; echo done", "agent", "{task}"]}
-              queue: {backend: redis, connection: "{{_redis.Connection}}", lease: 3, capacity: 5000}
+              queue: {backend: redis, connection: "{{_redis.Connection}}", lease: 5, capacity: 5000}
               audit: {path: "{{_directory}}/{{name}}.audit.log"}
             """;
         await File.WriteAllTextAsync(config, yaml, TestContext.Current.CancellationToken);

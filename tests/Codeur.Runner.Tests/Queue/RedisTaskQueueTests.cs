@@ -24,8 +24,8 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
     public async Task ReclaimAsync_HolderStoppedRenewing_StartedTaskInterruptedAndUnstartedTaskBackInLine()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dead = await CreateRedisQueueAsync(lease: 2);
-        var survivor = await CreateRedisQueueAsync(lease: 2);
+        var dead = await CreateRedisQueueAsync(lease: 4);
+        var survivor = await CreateRedisQueueAsync(lease: 4);
         var started = (await dead.EnqueueAsync(NewTask("A"), ct)).Task!;
         var unstarted = (await dead.EnqueueAsync(NewTask("B"), ct)).Task!;
         var behindStarted = (await dead.EnqueueAsync(NewTask("A"), ct)).Task!;
@@ -37,7 +37,7 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
         Assert.Empty((await survivor.ReclaimAsync("runner-live", ct)).Interrupted);
         Assert.Null(await survivor.ClaimNextAsync("runner-live", ct));
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
+        await Task.Delay(TimeSpan.FromSeconds(4.5), ct);
         var swept = await survivor.ReclaimAsync("runner-live", ct);
 
         Assert.Equal([started.Id], swept.Interrupted);
@@ -46,7 +46,7 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
         Assert.Equal(TaskState.Interrupted, interrupted.State);
         Assert.Contains("not re-run", interrupted.Error, StringComparison.Ordinal);
         Assert.Equal(TaskState.Queued, (await survivor.GetAsync(unstarted.Id, ct))!.State);
-        Assert.Equal(new[] { started.Id, unstarted.Id }.Order(), (await dead.RenewAsync("runner-dead", ct)).Order());
+        Assert.Equal(new[] { started.Id, unstarted.Id }.Order(), (await dead.RenewAsync("runner-dead", ct)).Lost.Order());
 
         // The unstarted task runs elsewhere. The interrupted task's project stays taken while its container may
         // still run: until the sweeper reports it killed (or its deadline passes).
@@ -70,13 +70,13 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
     public async Task ReclaimAsync_StartedTaskNeverUnfenced_ProjectFreedAfterItsDeadline()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dead = await CreateRedisQueueAsync(lease: 2, timeout: 60);
-        var survivor = await CreateRedisQueueAsync(lease: 2, timeout: 60);
+        var dead = await CreateRedisQueueAsync(lease: 4, timeout: 60);
+        var survivor = await CreateRedisQueueAsync(lease: 4, timeout: 60);
         var started = (await dead.EnqueueAsync(NewTask("A"), ct)).Task!;
         var next = (await dead.EnqueueAsync(NewTask("A"), ct)).Task!;
         await dead.ClaimNextAsync("runner-dead", ct);
         await dead.BeginAsync(started.Id, ct);
-        await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
+        await Task.Delay(TimeSpan.FromSeconds(4.5), ct);
 
         Assert.Equal([started.Id], (await survivor.ReclaimAsync("runner-live", ct)).Interrupted);
         Time.Advance(TimeSpan.FromSeconds(55));
@@ -84,7 +84,7 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
         Assert.Null(await survivor.ClaimNextAsync("runner-live", ct));
 
         // Deadline (60 s) plus a lease of slack after its claim: its container cannot be running any more.
-        Time.Advance(TimeSpan.FromSeconds(8));
+        Time.Advance(TimeSpan.FromSeconds(10));
         await survivor.ReclaimAsync("runner-live", ct);
         Assert.Equal(next.Id, (await survivor.ClaimNextAsync("runner-live", ct))?.Id);
     }
@@ -93,16 +93,19 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
     public async Task RenewAsync_WithinLease_KeepsHoldsPastTheLease()
     {
         var ct = TestContext.Current.CancellationToken;
-        var holder = await CreateRedisQueueAsync(lease: 2);
-        var sweeper = await CreateRedisQueueAsync(lease: 2);
+        var holder = await CreateRedisQueueAsync(lease: 4);
+        var sweeper = await CreateRedisQueueAsync(lease: 4);
         var task = (await holder.EnqueueAsync(NewTask("A"), ct)).Task!;
         await holder.ClaimNextAsync("runner-1", ct);
         await holder.BeginAsync(task.Id, ct);
 
-        for (var i = 0; i < 8; i++)
+        // Renewing every 0.5 s for 6 s outlives the 4 s lease with room for a loaded machine's hiccups.
+        for (var i = 0; i < 12; i++)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-            Assert.Empty(await holder.RenewAsync("runner-1", ct));
+            var renewed = await holder.RenewAsync("runner-1", ct);
+            Assert.Empty(renewed.Lost);
+            Assert.Empty(renewed.CancelRequested);
             var swept = await sweeper.ReclaimAsync("runner-2", ct);
             Assert.Empty(swept.Interrupted);
             Assert.Empty(swept.Released);
@@ -110,6 +113,25 @@ public sealed class RedisTaskQueueTests(RedisServer redis) : TaskQueueContractTe
 
         Assert.Equal(TaskState.Running, (await sweeper.GetAsync(task.Id, ct))!.State);
         Assert.True(await holder.CompleteAsync(task.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task RenewAsync_CancelRequestedThroughAnotherRunner_ReportedToTheHolder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var holder = await CreateRedisQueueAsync();
+        var other = await CreateRedisQueueAsync();
+        var task = (await holder.EnqueueAsync(NewTask("A"), ct)).Task!;
+        var quiet = (await holder.EnqueueAsync(NewTask("B"), ct)).Task!;
+        await holder.ClaimNextAsync("runner-1", ct);
+        await holder.ClaimNextAsync("runner-1", ct);
+
+        Assert.True((await other.RequestCancelAsync(task.Id, ct))!.CancelRequested);
+
+        var renewed = await holder.RenewAsync("runner-1", ct);
+        Assert.Empty(renewed.Lost);
+        Assert.Equal([task.Id], renewed.CancelRequested);
+        Assert.DoesNotContain(quiet.Id, renewed.CancelRequested);
     }
 
     [Fact(Timeout = 30_000)]

@@ -9,7 +9,7 @@
 #
 # Knobs (environment):
 #   DURATION=10         seconds of wrk per accept run (after WARMUP seconds unmeasured)
-#   WARMUP=5
+#   WARMUP=15          (four .NET processes share 2 cores in the x2 arm: tiered JIT needs it)
 #   CONNECTIONS=16      wrk connections (split over the gateways of the arm)
 #   E2E_TASKS=200       tasks per end-to-end run
 #   PROJECTS=8          projects those tasks are spread over (one running task per project at a time)
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-15}
 CONNECTIONS=${CONNECTIONS:-16}
 E2E_TASKS=${E2E_TASKS:-200}
 PROJECTS=${PROJECTS:-8}

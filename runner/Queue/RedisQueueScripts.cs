@@ -122,12 +122,14 @@ internal static class RedisQueueScripts
     /// </summary>
     public const string Claim = Common + """
         local owner, now, lease = ARGV[2], ARGV[3], ARGV[4]
-        local head = redis.call('ZRANGE', P .. ':ready', 0, 0)
-        local scope = head[1]
-        if not scope then return false end
-        redis.call('ZREM', P .. ':ready', scope)
-        local id = redis.call('ZRANGE', P .. ':line:' .. scope, 0, 0)[1]
-        if not id then return false end
+        local scope, id
+        repeat
+          scope = redis.call('ZRANGE', P .. ':ready', 0, 0)[1]
+          if not scope then return false end
+          redis.call('ZREM', P .. ':ready', scope)
+          -- A ready scope always has a queued task; one that has none is dropped and the next one tried.
+          id = redis.call('ZRANGE', P .. ':line:' .. scope, 0, 0)[1]
+        until id
         local seq = redis.call('HGET', tk(id), 'seq')
         redis.call('ZREM', P .. ':line:' .. scope, id)
         redis.call('ZREM', P .. ':queued', id)

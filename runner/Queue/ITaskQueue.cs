@@ -6,6 +6,12 @@ namespace Codeur.Runner.Queue;
 /// </summary>
 public interface ITaskQueue
 {
+    /// <summary>
+    /// True when several runners share the store (Redis). A runner starting then interrupts only what its own
+    /// previous life left running; other runners' tasks are reclaimed once their lease lapses.
+    /// </summary>
+    bool IsShared { get; }
+
     /// <summary>Persists a new task, or returns the existing one for a repeated dedupe key, or reports the queue full.</summary>
     Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken);
 
@@ -16,6 +22,13 @@ public interface ITaskQueue
     /// one project; they still never run beside any other task of it.
     /// </summary>
     Task<TaskRecord?> ClaimNextAsync(string owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The worker is about to start a claimed task: from here on, if the runner dies, the task is interrupted rather
+    /// than run again. Returns the current record (for a cancel flag set since the claim), or null if this runner no
+    /// longer holds the task (its lease lapsed and another runner took it over): it must then not run it.
+    /// </summary>
+    Task<TaskRecord?> BeginAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Records the container that runs a claimed task (so a sweep after a crash can find it).</summary>
     Task SetContainerAsync(string id, string containerId, CancellationToken cancellationToken);

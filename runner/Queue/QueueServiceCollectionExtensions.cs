@@ -23,8 +23,16 @@ internal static class QueueServiceCollectionExtensions
                 services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue");
                 return services;
             case "redis":
-                throw new NotSupportedException(
-                    "webhook.queue.backend 'redis' is not available yet: the redis backend arrives with the scale-out issue");
+                services.AddSingleton(provider => new RedisTaskQueue(
+                    queue,
+                    provider.GetRequiredService<TimeProvider>(),
+                    provider.GetRequiredService<ILogger<RedisTaskQueue>>(),
+                    taskTimeoutSeconds: config.Webhook.Timeout));
+                services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<RedisTaskQueue>());
+                services.AddSingleton<ILeasedTaskQueue>(provider => provider.GetRequiredService<RedisTaskQueue>());
+                services.AddHostedService<RedisQueueInitializer>();
+                services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue", tags: ["redis"]);
+                return services;
             default:
                 throw new NotSupportedException($"webhook.queue.backend '{queue.Backend}' is not a known queue backend (sqlite or redis)");
         }

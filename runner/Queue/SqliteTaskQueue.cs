@@ -52,6 +52,8 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     public string DatabasePath => _path;
 
+    public bool IsShared => false;
+
     /// <summary>Creates the directory and the file, switches to WAL and applies migrations. Safe to call repeatedly.</summary>
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -170,6 +172,13 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             claim.Parameters.AddWithValue("$owner", owner);
             return await ReadSingleAsync(claim, cancellationToken);
         }, cancellationToken);
+    }
+
+    public async Task<TaskRecord?> BeginAsync(string id, CancellationToken cancellationToken)
+    {
+        // One runner owns the file's running tasks, so a running task is still this runner's.
+        var task = await GetAsync(id, cancellationToken);
+        return task?.State == TaskState.Running ? task : null;
     }
 
     public Task SetContainerAsync(string id, string containerId, CancellationToken cancellationToken)

@@ -32,7 +32,8 @@ internal sealed partial class WorkerPool(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var task in await queue.InterruptRunningAsync(null, cancellationToken))
+        // Alone on its store, every running task is a previous life's; shared, only those under this runner's name.
+        foreach (var task in await queue.InterruptRunningAsync(queue.IsShared ? instance.Id : null, cancellationToken))
         {
             Log.Interrupted(logger, task.Id, task.Project);
             audit.Write(new AuditRecord("task_finished") { Level = "warning", TaskId = task.Id, Project = task.Project, Platform = task.Platform, User = task.Requester, Reason = "interrupted: the runner stopped while it ran" });
@@ -129,8 +130,19 @@ internal sealed partial class WorkerPool(
             return;
         }
 
+        // Past this point a runner that dies leaves the task interrupted, never re-run. A task this runner no longer
+        // holds (its lease lapsed and another runner took it over) must not run here.
+        var begun = await queue.BeginAsync(task.Id, CancellationToken.None);
+        if (begun is null)
+        {
+            Log.LostBeforeStart(logger, task.Id, task.Project);
+            running.Finish(current);
+            current.MarkFinished();
+            return;
+        }
+
         // A cancel that landed between the claim and Start found nothing here to stop; it left its flag in the store.
-        if ((await queue.GetAsync(task.Id, CancellationToken.None))?.CancelRequested == true)
+        if (begun.CancelRequested)
         {
             current.Cancel();
         }
@@ -203,7 +215,8 @@ internal sealed partial class WorkerPool(
     }
 
     /// <summary>Faults of the store itself (a full disk, a locked or vanished file), as opposed to bugs of ours.</summary>
-    private static bool IsStoreFault(Exception ex) => ex is System.Data.Common.DbException or IOException;
+    private static bool IsStoreFault(Exception ex) =>
+        ex is System.Data.Common.DbException or IOException or StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException;
 
     /// <summary>Runs the task, waiting with back-off while the engine is unavailable. Null: stopped before anything ran.</summary>
     private async Task<TaskOutcome?> ExecuteWithRetryAsync(TaskRecord task, RunningTask current, CancellationToken stoppingToken)
@@ -266,6 +279,9 @@ internal sealed partial class WorkerPool(
 
         [LoggerMessage(107, LogLevel.Error, "Task queue unavailable during {Operation}; retrying in {Seconds} s: {Reason}")]
         public static partial void StoreUnavailable(ILogger logger, string operation, double seconds, string reason);
+
+        [LoggerMessage(108, LogLevel.Warning, "Task {TaskId} in {Project} is no longer held by this runner (its lease lapsed); not starting it")]
+        public static partial void LostBeforeStart(ILogger logger, string taskId, string project);
 
         [LoggerMessage(105, LogLevel.Critical, "Worker {Index} failed; stopping the runner so it is restarted")]
         public static partial void WorkerFailed(ILogger logger, int index, Exception exception);

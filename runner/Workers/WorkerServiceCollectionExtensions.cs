@@ -13,6 +13,7 @@ internal static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<ITaskExecutor, SandboxTaskExecutor>();
         services.AddHostedService<WorkerPool>();
+        services.AddHostedService<LeaseKeeper>();
 
         // The host must wait for the grace period plus the kill and the final writes.
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(config.Webhook.Runner.ShutdownGrace + 20));

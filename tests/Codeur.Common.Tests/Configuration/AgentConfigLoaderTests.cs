@@ -120,6 +120,7 @@ public sealed class AgentConfigLoaderTests
     [InlineData("webhook:\n  allowed_commands: [run, format_disk]\n", "webhook.allowed_commands[1] (line 2)")]
     [InlineData("webhook:\n  body_limits: {github: 30m}\n", "webhook.body_limits.github (line 2): must not exceed 25m")]
     [InlineData("webhook:\n  queue: {backend: redis}\n", "webhook.queue.connection")]
+    [InlineData("webhook:\n  queue: {backend: redis, connection: \"redis:6379\", lease: 1}\n", "webhook.queue.lease (line 2): must be between 2 and 3600 seconds")]
     [InlineData("webhook:\n  runner: {url: \"not a url\"}\n", "webhook.runner.url (line 2)")]
     public void Load_InvalidValue_FailsNamingKeyAndLine(string yaml, string expected)
     {

@@ -175,18 +175,6 @@ public sealed class SqliteTaskQueueTests : TaskQueueContractTests, IDisposable
         Assert.Contains(provider.GetServices<IHostedService>(), service => service is TaskQueueInitializer);
     }
 
-    [Fact]
-    public void AddTaskQueue_RedisBackend_ThrowsNotSupported()
-    {
-        var config = new AgentConfig();
-        config.Webhook.Queue.Backend = "redis";
-        config.Webhook.Queue.Connection = "localhost:6379";
-
-        var error = Assert.Throws<NotSupportedException>(() => new ServiceCollection().AddTaskQueue(config));
-
-        Assert.Contains("the redis backend arrives with the scale-out issue", error.Message, StringComparison.Ordinal);
-    }
-
     public void Dispose()
     {
         foreach (var queue in _queues)

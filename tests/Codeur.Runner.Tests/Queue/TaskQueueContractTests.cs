@@ -20,6 +20,12 @@ public abstract class TaskQueueContractTests
     /// </summary>
     protected abstract Task<ITaskQueue> CreateQueueAsync(int capacity = 1000);
 
+    /// <summary>
+    /// Whether worktree runs of one project may run side by side (SQLite). The Redis queue keeps its one lock per
+    /// project for every task, so they run one after the other there: slower, never less safe.
+    /// </summary>
+    protected virtual bool WorktreeRunsShareTheirProject => true;
+
     [Fact(Timeout = TestTimeout)]
     public async Task EnqueueAsync_NewTask_CreatedAndSurvivesReopening()
     {
@@ -367,6 +373,38 @@ public abstract class TaskQueueContractTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task BeginAsync_ClaimedTask_ReturnsCurrentRecordWithCancelFlag()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var task = (await queue.EnqueueAsync(NewTask("A"), ct)).Task!;
+        await queue.ClaimNextAsync("w1", ct);
+        await queue.RequestCancelAsync(task.Id, ct);
+
+        var begun = await queue.BeginAsync(task.Id, ct);
+
+        Assert.NotNull(begun);
+        Assert.Equal(TaskState.Running, begun.State);
+        Assert.True(begun.CancelRequested);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task BeginAsync_TaskNotRunning_ReturnsNull()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var queued = (await queue.EnqueueAsync(NewTask("A"), ct)).Task!;
+        var done = (await queue.EnqueueAsync(NewTask("B"), ct)).Task!;
+        await queue.RequestCancelAsync(queued.Id, ct);
+        await queue.ClaimNextAsync("w1", ct);
+        await queue.CompleteAsync(done.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+
+        Assert.Null(await queue.BeginAsync(queued.Id, ct));
+        Assert.Null(await queue.BeginAsync(done.Id, ct));
+        Assert.Null(await queue.BeginAsync("no-such-task", ct));
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task SetContainerAsync_RunningTask_RecordsContainer()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -661,15 +699,26 @@ public abstract class TaskQueueContractTests
         var third = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
         Assert.True(first.Worktree);
 
-        // Both worktree runs start together; the analyze waits for them, and the run queued after it waits its turn.
+        // Both worktree runs start together (where the backend allows it, else one after the other); the analyze
+        // waits for them, and the run queued after it waits its turn.
         Assert.Equal(first.Id, (await queue.ClaimNextAsync("w1", ct))?.Id);
+        if (!WorktreeRunsShareTheirProject)
+        {
+            Assert.Null(await queue.ClaimNextAsync("w2", ct));
+            await queue.CompleteAsync(first.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        }
+
         var claimed = await queue.ClaimNextAsync("w2", ct);
         Assert.Equal(second.Id, claimed?.Id);
         Assert.True(claimed!.Worktree);
         Assert.Null(await queue.ClaimNextAsync("w3", ct));
 
-        await queue.CompleteAsync(first.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
-        Assert.Null(await queue.ClaimNextAsync("w3", ct));
+        if (WorktreeRunsShareTheirProject)
+        {
+            await queue.CompleteAsync(first.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+            Assert.Null(await queue.ClaimNextAsync("w3", ct));
+        }
+
         await queue.CompleteAsync(second.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
         Assert.Equal(analyze.Id, (await queue.ClaimNextAsync("w3", ct))?.Id);
         Assert.Null(await queue.ClaimNextAsync("w4", ct));
@@ -719,7 +768,7 @@ public abstract class TaskQueueContractTests
         Assert.Null((await queue.GetAsync(other.Id, ct))!.Git);
     }
 
-    private static NewTask NewTask(string project, string command = "run") => new()
+    protected static NewTask NewTask(string project, string command = "run") => new()
     {
         Platform = "api",
         Command = command,

@@ -14,6 +14,10 @@ internal sealed class ClaimGateQueue(ITaskQueue inner) : ITaskQueue
 
     public Task Claimed => _claimed.Task;
 
+    public bool IsShared => inner.IsShared;
+
+    public Task<TaskRecord?> BeginAsync(string id, CancellationToken cancellationToken) => inner.BeginAsync(id, cancellationToken);
+
     public void Release() => _release.TrySetResult();
 
     public async Task<TaskRecord?> ClaimNextAsync(string owner, CancellationToken cancellationToken)

@@ -301,6 +301,25 @@ public sealed class WorkerPoolTests : IAsyncLifetime
         Assert.False(_lifetime.StopRequested);
     }
 
+    [Fact]
+    public async Task ExecuteAsync_TaskTakenOverBetweenClaimAndStart_NeverExecutedHereAndOutcomeKept()
+    {
+        var gated = new ClaimGateQueue(_queue);
+        var executor = new ScriptedExecutor();
+        var task = await EnqueueAsync("backend");
+        var next = await EnqueueAsync("other");
+        await StartPoolAsync(executor, workers: 1, queue: gated);
+        await gated.Claimed.WaitAsync(Bound, Ct);
+
+        // What a sweep by another runner does once this runner's lease lapsed: the task is no longer this runner's.
+        Assert.Single(await _queue.InterruptRunningAsync(Owner, Ct));
+        gated.Release();
+
+        await WaitForStateAsync(next.Id, TaskState.Succeeded);
+        Assert.Equal([next.Id], executor.Calls);
+        Assert.Equal(TaskState.Interrupted, (await _queue.GetAsync(task.Id, Ct))!.State);
+    }
+
     private async Task<WorkerPool> StartPoolAsync(ITaskExecutor executor, int workers = 2, int grace = 0, ITaskQueue? queue = null)
     {
         var config = new AgentConfig

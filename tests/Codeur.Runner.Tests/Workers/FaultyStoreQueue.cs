@@ -27,6 +27,10 @@ internal sealed class FaultyStoreQueue(ITaskQueue inner, int claimFailures, int 
         return new("SQLite Error 13: 'database or disk is full'.", 13);
     }
 
+    public bool IsShared => inner.IsShared;
+
+    public Task<TaskRecord?> BeginAsync(string id, CancellationToken cancellationToken) => inner.BeginAsync(id, cancellationToken);
+
     public Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken) => inner.EnqueueAsync(task, cancellationToken);
 
     public Task SetContainerAsync(string id, string containerId, CancellationToken cancellationToken) => inner.SetContainerAsync(id, containerId, cancellationToken);

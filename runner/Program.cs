@@ -5,6 +5,7 @@ using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Platforms;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Replies;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
@@ -19,6 +20,7 @@ builder.Services.AddTaskQueue(config);
 builder.Services.AddSandbox(config);
 builder.Services.AddIntake();
 builder.Services.AddWorkers(config);
+builder.Services.AddReplies(config);
 
 var app = builder.Build();
 

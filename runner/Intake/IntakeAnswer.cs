@@ -2,6 +2,7 @@ using Codeur.Audit;
 using Codeur.Http;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Replies;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.Runner.Intake;
@@ -9,9 +10,10 @@ namespace Codeur.Runner.Intake;
 /// <summary>
 /// Answers an intake request the way its platform expects. A Slack slash command or a Discord interaction signed
 /// by the platform gets a 200 message the user sees (for refusals too: a 4xx would show them only a generic
-/// failure); relays, the API and GitHub get the contract's status codes with JSON bodies.
+/// failure); relays, the API and GitHub get the contract's status codes with JSON bodies, and where the platform
+/// showed the user nothing, the acknowledgement or refusal also goes to the reply outbox (<see cref="TaskReplies"/>).
 /// </summary>
-internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit)
+internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit, TaskReplies? replies = null)
 {
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
 
@@ -31,6 +33,11 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
     public async Task QueuedAsync(TaskRecord task, int position)
     {
         var text = $"Task `{task.Id}` queued: `{task.Command}` in project *{task.Project}* (position {position}).";
+        if (replies is not null)
+        {
+            await replies.AcceptedAsync(task, position);
+        }
+
         if (IsChatResponse)
         {
             await ChatAsync(text, visibleToChannel: true);
@@ -65,20 +72,26 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         await context.Response.WriteAsJsonAsync(new { task_id = task.Id, state = task.State.ToName(), cancel_requested = true }, RunnerJson.Options, Aborted);
     }
 
-    public async Task QueueFullAsync(string requester)
+    public async Task QueueFullAsync(string requester, string? replyContext = null)
     {
         Audit(StatusCodes.Status503ServiceUnavailable, "queue full", requester, null);
         metrics.Error("queue_full");
+        var text = $"the task queue is full; try again in {QueueFullRetry.TotalSeconds:0} seconds";
         if (IsChatResponse)
         {
-            await ChatAsync($"The task queue is full; try again in {QueueFullRetry.TotalSeconds:0} seconds.", visibleToChannel: false);
+            await ChatAsync("Refused: " + text + ".", visibleToChannel: false);
             return;
+        }
+
+        if (replies is not null)
+        {
+            await replies.RejectedAsync(platform, replyContext, text);
         }
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue is full", QueueFullRetry);
     }
 
-    public async Task RejectAsync(int status, string type, string message, string? requester, string? project = null)
+    public async Task RejectAsync(int status, string type, string message, string? requester, string? project = null, string? replyContext = null)
     {
         Audit(status, message, requester, project);
         metrics.Error(type);
@@ -86,6 +99,11 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         {
             await ChatAsync("Refused: " + message, visibleToChannel: false);
             return;
+        }
+
+        if (replies is not null)
+        {
+            await replies.RejectedAsync(platform, replyContext, message);
         }
 
         await JsonError.WriteAsync(context, status, message);

@@ -51,6 +51,10 @@ internal static class RepliesServiceCollectionExtensions
                 client.Timeout = total + TimeSpan.FromSeconds(5);
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("codeur-gateway/1.0");
             })
+
+            // The default HttpClient logs print request URLs, and a Discord interaction token or a Slack response_url
+            // in a URL is a credential: our own log lines (ReplyDispatcher) say what happened instead.
+            .RemoveAllLoggers()
             .AddStandardResilienceHandler(options =>
             {
                 options.AttemptTimeout.Timeout = attempt;

@@ -28,12 +28,11 @@ internal static class ReplyText
 
         output = output.Replace(Fence, "`\u200b``", StringComparison.Ordinal).TrimEnd('\n');
         var pointer = content.LogUrl is null ? "" : $"\nFull log: {content.LogUrl}";
-        const int overhead = 8; // "\n```\n" + "\n```"
-
-        // Room for output in each message: the first shares with the header, the last with the pointer.
-        var firstRoom = limit - header.Length - overhead;
+        // Room for output in each message: the first shares with the header ("\n```\n" + "\n```" around the
+        // output), the others only with their fences ("```\n" + "\n```"), the last also with the pointer.
+        var firstRoom = limit - header.Length - 9;
         firstRoom = firstRoom > 16 ? firstRoom : 0;
-        var room = limit - overhead;
+        var room = limit - 8;
         var total = firstRoom + ((maxMessages - 1) * room) - pointer.Length;
         var truncated = content.OutputTruncated || output.Length > total;
         if (output.Length > total)

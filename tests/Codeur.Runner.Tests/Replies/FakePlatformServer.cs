@@ -70,6 +70,15 @@ internal sealed class FakePlatformServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Forgets scripted answers not yet used: from now on every request succeeds.</summary>
+    public void ClearScript()
+    {
+        lock (_gate)
+        {
+            _script.Clear();
+        }
+    }
+
     /// <summary>The next request is held open without an answer until the client gives up (or the server stops).</summary>
     public void HangNext()
     {

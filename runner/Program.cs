@@ -19,8 +19,9 @@ builder.Services.AddRunnerObservability();
 builder.Services.AddTaskQueue(config);
 builder.Services.AddSandbox(config);
 builder.Services.AddIntake();
-builder.Services.AddWorkers(config);
+// Replies before workers: hosted services stop in reverse, so replies of tasks ending during the drain still go out.
 builder.Services.AddReplies(config);
+builder.Services.AddWorkers(config);
 
 var app = builder.Build();
 

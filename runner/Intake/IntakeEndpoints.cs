@@ -99,6 +99,9 @@ internal static partial class IntakeEndpoints
         }
 
         var created = result.Task!;
+
+        // The acknowledgement is stored before a worker is woken, so it is ahead of the ending in the outbox.
+        await answer.AcknowledgeAsync(created, result.QueuePosition);
         services.GetRequiredService<WorkSignal>().Notify();
         audit.Write(new AuditRecord("task_queued")
         {

@@ -8,7 +8,7 @@ public interface IReplyOutbox
 {
     /// <summary>
     /// Stores a reply due now. A progress reply replaces the task's undelivered one (only the latest matters); an
-    /// ending drops the task's undelivered progress.
+    /// ending drops the task's undelivered progress; an acknowledgement stored after the task's ending is dropped.
     /// </summary>
     Task AddAsync(OutgoingReply reply, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 

@@ -25,9 +25,11 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
                 await drop.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // An acknowledgement that would arrive after the ending (a task that finished at once) is not worth posting.
             using var insert = SqliteTaskQueue.Command(connection, transaction, """
                 INSERT INTO replies (task_id, platform, kind, context, content, state, next_attempt_at, expires_at, created_at)
-                VALUES ($task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now);
+                SELECT $task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now
+                WHERE $kind <> 'ack' OR NOT EXISTS (SELECT 1 FROM replies WHERE task_id = $task AND kind = 'ending');
                 """);
             insert.Parameters.AddWithValue("$task", (object?)reply.TaskId ?? DBNull.Value);
             insert.Parameters.AddWithValue("$platform", reply.Platform);

@@ -8,6 +8,8 @@ namespace Codeur.Runner.Replies;
 
 internal static class RepliesServiceCollectionExtensions
 {
+    private const string OutboxStoreKey = "replies";
+
     /// <summary>A 429 asking for a longer wait than this goes back to the outbox, which retries it when asked, instead of holding a request open.</summary>
     private static readonly TimeSpan MaxInlineRetryAfter = TimeSpan.FromSeconds(5);
 
@@ -25,6 +27,15 @@ internal static class RepliesServiceCollectionExtensions
         if (config.Webhook.Queue.Backend == "sqlite")
         {
             services.TryAddSingleton<IReplyOutbox>(sp => new SqliteReplyOutbox(sp.GetRequiredService<SqliteTaskQueue>(), sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            // A backend without its own outbox (none registered before this call): replies wait in a local SQLite
+            // file at queue.path, so they still survive a restart of this runner.
+            services.TryAddKeyedSingleton(OutboxStoreKey, (sp, _) => new SqliteTaskQueue(
+                config.Webhook.Queue, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteTaskQueue>>()));
+            services.TryAddSingleton<IReplyOutbox>(sp => new SqliteReplyOutbox(
+                sp.GetRequiredKeyedService<SqliteTaskQueue>(OutboxStoreKey), sp.GetRequiredService<TimeProvider>()));
         }
 
         services.TryAddSingleton<ReplyDispatcher>();

@@ -51,6 +51,13 @@ internal sealed class RunnerHost : IAsyncDisposable
     /// </summary>
     public static async Task<RunnerHost> StartAsync(ITaskExecutor executor, int capacity = 1000, int workers = 2, string extraConfig = "", string? directory = null)
     {
+        // Tests that do not look at replies must not send any to the real platforms: aim them at the discard port,
+        // which refuses connections at once.
+        if (!extraConfig.Contains("  replies:", StringComparison.Ordinal))
+        {
+            extraConfig += "\n  replies: {github_api_url: \"http://127.0.0.1:9\", slack_api_url: \"http://127.0.0.1:9\", slack_hooks_url: \"http://127.0.0.1:9\", discord_api_url: \"http://127.0.0.1:9\"}";
+        }
+
         var ownsDirectory = directory is null;
         directory ??= Directory.CreateTempSubdirectory("codeur-runner-http-").FullName;
         var project = Directory.CreateDirectory(Path.Combine(directory, "backend")).FullName;

@@ -40,9 +40,6 @@ internal sealed partial class Redactor
         return BearerCredential().Replace(text, m => m.Groups["scheme"].Value + " " + Mask);
     }
 
-    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public string? RedactOrNull(string? text) => text is null ? null : Redact(text);
-
     // GitHub: https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/ (ghp_, gho_, ghu_, ghs_,
     // ghr_ + 36 base62; fine-grained github_pat_). Slack: xoxb-/xoxp-/xoxa-/xoxr-/xoxs-/xoxe- and app-level xapp-.
     [GeneratedRegex(@"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abeoprs]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,})", RegexOptions.CultureInvariant)]

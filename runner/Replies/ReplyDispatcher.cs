@@ -23,6 +23,7 @@ internal sealed partial class ReplyDispatcher(
     private const int Parallelism = 4;
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan FinalPassBudget = TimeSpan.FromSeconds(5);
 
     private readonly WorkSignal _signal = new();
 
@@ -47,6 +48,7 @@ internal sealed partial class ReplyDispatcher(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            await FinalPassAsync();
         }
         catch (Exception ex)
         {
@@ -54,6 +56,23 @@ internal sealed partial class ReplyDispatcher(
             Log.DispatcherFailed(logger, ex);
             lifetime.StopApplication();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// At shutdown, one bounded pass: the endings of tasks interrupted during the drain go out now rather than at the
+    /// next start (the workers stop before this service). What does not make it stays in the outbox.
+    /// </summary>
+    private async Task FinalPassAsync()
+    {
+        using var budget = new CancellationTokenSource(FinalPassBudget);
+        try
+        {
+            var due = await outbox.DueAsync(time.GetUtcNow(), Batch, budget.Token);
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = budget.Token }, DeliverAsync);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
         }
     }
 

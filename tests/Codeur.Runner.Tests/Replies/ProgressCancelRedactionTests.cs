@@ -190,6 +190,30 @@ public sealed class ProgressCancelRedactionTests
         });
     }
 
+    [Fact]
+    public async Task RunnerStops_RunningTaskInterrupted_UserToldBeforeTheRunnerExits()
+    {
+        var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
+        await using var fake = await FakePlatformServer.StartAsync();
+        var host = await RunnerHost.StartAsync(executor, extraConfig: Config(fake));
+        string id;
+        try
+        {
+            using var response = await DiscordInteractionAsync(host, "run", "long job");
+            id = await TaskIdAsync(response);
+            await executor.WhenStarted(id).WaitAsync(RunnerHost.Bound, Ct);
+        }
+        finally
+        {
+            // shutdown_grace is 0 in the test host: the stop interrupts the task at once.
+            await host.DisposeAsync();
+        }
+
+        var reply = Assert.Single(fake.Requests);
+        Assert.Equal($"/webhooks/{DiscordApplication}/{InteractionToken}", reply.Path);
+        Assert.StartsWith($"Task `{id}` interrupted: the runner stopped while it ran; it was not re-run", reply.Json.GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task<string> ReadOutboxContentAsync(RunnerHost host)
     {
         var path = ((SqliteTaskQueue)host.Services.GetService(typeof(SqliteTaskQueue))!).DatabasePath;

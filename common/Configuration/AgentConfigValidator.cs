@@ -11,6 +11,12 @@ public static partial class AgentConfigValidator
         "run", "analyze", "search", "status", "cancel",
     };
 
+    /// <summary>The agent presets the runner knows (<c>sandbox.agent</c>); their argv lives in the runner.</summary>
+    public static readonly IReadOnlySet<string> KnownAgents = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "claude-code", "codex", "aider", "gemini", "openhands",
+    };
+
     public static IEnumerable<ConfigError> Validate(AgentConfig config)
     {
         var w = config.Webhook;
@@ -165,9 +171,45 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.sandbox.pids", "must be at least 1");
         }
 
-        if (s.Network is not ("none" or "bridge"))
+        if (s.Network is not ("none" or "bridge" or "egress"))
         {
-            yield return new($"{p}.sandbox.network", "must be 'none' or 'bridge'");
+            yield return new($"{p}.sandbox.network", "must be 'none', 'egress' or 'bridge'");
+        }
+        else if (s.Network == "egress" && s.EgressAllow.Count == 0)
+        {
+            yield return new($"{p}.sandbox.egress_allow", "must list at least one host name when network is 'egress'");
+        }
+
+        for (var i = 0; i < s.EgressAllow.Count; i++)
+        {
+            if (!EgressHost().IsMatch(s.EgressAllow[i] ?? ""))
+            {
+                yield return new($"{p}.sandbox.egress_allow[{i}]", "must be a host name such as api.anthropic.com (a leading dot admits subdomains), not an address");
+            }
+        }
+
+        if (!NetworkName().IsMatch(s.EgressNetwork ?? ""))
+        {
+            yield return new($"{p}.sandbox.egress_network", "must be a Docker network name (letters, digits, '_', '.', '-')");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.EgressProxyImage))
+        {
+            yield return new($"{p}.sandbox.egress_proxy_image", "is required");
+        }
+
+        if (s.Agent is not null && !KnownAgents.Contains(s.Agent))
+        {
+            yield return new($"{p}.sandbox.agent", "must be one of: " + string.Join(", ", KnownAgents.Order(StringComparer.Ordinal)));
+        }
+
+        for (var i = 0; i < s.Env.Count; i++)
+        {
+            if (!VariableName().IsMatch(s.Env[i] ?? "") || s.Env[i] is "HOME" or "PATH" || s.Env[i].StartsWith("CODEUR_", StringComparison.Ordinal)
+                || s.Env[i].StartsWith("LD_", StringComparison.Ordinal))
+            {
+                yield return new($"{p}.sandbox.env[{i}]", "must be an environment variable name (not HOME, PATH, LD_* or CODEUR_*)");
+            }
         }
 
         if (!IsNonRootUser(s.User))
@@ -439,6 +481,16 @@ public static partial class AgentConfigValidator
             && parts.All(part => uint.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
             && uint.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) != 0;
     }
+
+    // A DNS name of at least two labels, optionally with a leading dot; never an IP literal (the last label has a letter).
+    [GeneratedRegex(@"^\.?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
+    private static partial Regex EgressHost();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    private static partial Regex NetworkName();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+    private static partial Regex VariableName();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex RuntimeName();

@@ -40,4 +40,25 @@ public sealed class SandboxSection
 
     /// <summary>Seconds between sweeps for leftover containers.</summary>
     public int SweepInterval { get; set; } = 60;
+
+    /// <summary>
+    /// An agent preset (<c>claude-code</c>, <c>codex</c>, <c>aider</c>, <c>gemini</c>, <c>openhands</c>): the <c>run</c>
+    /// argv and the credential variables it needs. <c>commands.run</c>, when set, still wins.
+    /// </summary>
+    public string? Agent { get; set; }
+
+    /// <summary>Names of runner environment variables passed into <c>run</c> containers (on top of the preset's).</summary>
+    public List<string> Env { get; set; } = [];
+
+    /// <summary>Host names the <c>egress</c> proxy admits (<c>.example.com</c> admits subdomains too).</summary>
+    public List<string> EgressAllow { get; set; } = [];
+
+    /// <summary>The internal Docker network of <c>network: egress</c>; its proxy container is named after it.</summary>
+    public string EgressNetwork { get; set; } = "codeur-egress";
+
+    /// <summary>Image of the allowlisting proxy (<c>deploy/egress-proxy</c>).</summary>
+    public string EgressProxyImage { get; set; } = "codeur/egress-proxy:latest";
+
+    /// <summary><c>run</c> on a git project works in its own worktree on branch <c>codeur/&lt;task-id&gt;</c>.</summary>
+    public bool Worktree { get; set; } = true;
 }

@@ -16,7 +16,10 @@ internal static class ObservabilityExtensions
         return services;
     }
 
-    /// <summary><c>/health</c> (queue and Docker, 503 naming the failing one) and <c>/metrics</c>.</summary>
+    /// <summary>
+    /// <c>/health</c> (queue and Docker, 503 naming the failing one), <c>/health/live</c> (the process answers: for
+    /// liveness probes, so an engine outage does not get the runner restarted) and <c>/metrics</c>.
+    /// </summary>
     public static IEndpointRouteBuilder MapRunnerObservability(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health", new HealthCheckOptions
@@ -24,6 +27,7 @@ internal static class ObservabilityExtensions
             ResponseWriter = HealthResponseWriter.WriteAsync,
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
         });
+        endpoints.MapGet("/health/live", () => Results.Json(new { status = "healthy" }));
         endpoints.MapPrometheusScrapingEndpoint("/metrics");
         return endpoints;
     }

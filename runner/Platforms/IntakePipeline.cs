@@ -14,12 +14,14 @@ internal sealed class IntakePipeline
     private readonly Dictionary<string, IPlatformParser> _parsers;
     private readonly CommandPolicy _policy;
     private readonly ProjectRouter _router;
+    private readonly bool _worktrees;
 
-    public IntakePipeline(IEnumerable<IPlatformParser> parsers, CommandPolicy policy, ProjectRouter router)
+    public IntakePipeline(IEnumerable<IPlatformParser> parsers, CommandPolicy policy, ProjectRouter router, Codeur.Configuration.AgentConfig? config = null)
     {
         _parsers = parsers.ToDictionary(p => p.Platform, StringComparer.OrdinalIgnoreCase);
         _policy = policy;
         _router = router;
+        _worktrees = config?.Webhook.Sandbox.Worktree ?? true;
     }
 
     public IReadOnlyCollection<string> Platforms => _parsers.Keys;
@@ -53,6 +55,17 @@ internal sealed class IntakePipeline
             Repository = request.Repository,
             DedupeKey = request.DedupeKey,
             ReplyContext = request.ReplyContext,
+            Worktree = request.Command == "run" && _worktrees && HasGitDirectory(route.Path),
         });
+    }
+
+    /// <summary>
+    /// Whether a run will get its own worktree (and so may run beside other such runs of its project): a real
+    /// <c>.git</c> directory at the project root. Only a stat of the guarded path; nothing in the project is read or run.
+    /// </summary>
+    private static bool HasGitDirectory(string projectPath)
+    {
+        var git = new DirectoryInfo(Path.Combine(projectPath, ".git"));
+        return git.Exists && git.LinkTarget is null;
     }
 }

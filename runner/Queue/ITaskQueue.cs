@@ -12,6 +12,8 @@ public interface ITaskQueue
     /// <summary>
     /// Claims the oldest queued task whose project has no running task (at most one running task per project;
     /// later tasks for a project wait in order) and marks it running with <paramref name="owner"/>. Null when none.
+    /// One exception: tasks with <see cref="NewTask.Worktree"/> (runs in their own git worktree) may run together on
+    /// one project; they still never run beside any other task of it.
     /// </summary>
     Task<TaskRecord?> ClaimNextAsync(string owner, CancellationToken cancellationToken);
 

@@ -26,4 +26,10 @@ public sealed record NewTask
 
     /// <summary>Opaque JSON the reply stage needs (issue number, response_url, interaction token...).</summary>
     public string? ReplyContext { get; init; }
+
+    /// <summary>
+    /// A <c>run</c> that works in its own git worktree: it may run beside other such tasks of its project (see
+    /// <see cref="ITaskQueue.ClaimNextAsync"/>); every other task has its project to itself.
+    /// </summary>
+    public bool Worktree { get; init; }
 }

@@ -67,7 +67,17 @@ internal static class SqliteSchema
         END;
         """,
 
-        // 3: the reply outbox (runner/Replies). One row per message to a platform, kept after delivery so a
+        // 3: the git result of a run task (branch, base, commits, diffstat) as JSON; NULL for everything else.
+        """
+        ALTER TABLE tasks ADD COLUMN git TEXT;
+        """,
+
+        // 4: runs in their own git worktree may share their project (SqliteTaskQueue.ProjectLockRule).
+        """
+        ALTER TABLE tasks ADD COLUMN worktree INTEGER NOT NULL DEFAULT 0;
+        """,
+
+        // 5: the reply outbox (runner/Replies). One row per message to a platform, kept after delivery so a
         // progress edit can find the acknowledgement's platform id (message_ref). Content is stored redacted.
         """
         CREATE TABLE replies (

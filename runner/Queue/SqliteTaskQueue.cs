@@ -26,9 +26,22 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     private const int BusyTimeoutMilliseconds = 5000;
 
+    /// <summary>
+    /// The per-project lock, in one place: queued task <c>q</c> may start unless a task of its project that is running,
+    /// or queued before it, conflicts with it (so conflicting tasks keep their order). Two runs that each work in their
+    /// own git worktree (<c>worktree = 1</c>) do not conflict; every other pair does (a run in place edits the tree
+    /// that analyze/status/search read, and those read it while it changes).
+    /// </summary>
+    private const string ProjectLockRule = """
+        NOT EXISTS (SELECT 1 FROM tasks r
+                    WHERE r.project = q.project
+                      AND (r.state = 'running' OR (r.state = 'queued' AND r.seq < q.seq))
+                      AND NOT (q.worktree = 1 AND r.worktree = 1))
+        """;
+
     private const string Columns =
         "seq, id, platform, command, args, project, project_path, requester, repository, dedupe_key, reply_context, " +
-        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at";
+        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at, git, worktree";
 
     private readonly string _path = Path.GetFullPath(options.Path);
     private readonly int _capacity = options.Capacity;
@@ -95,15 +108,16 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
                 Repository = task.Repository,
                 DedupeKey = task.DedupeKey,
                 ReplyContext = task.ReplyContext,
+                Worktree = task.Worktree,
                 State = TaskState.Queued,
                 CreatedAt = FromUnixMs(ToUnixMs(now)),
             };
 
             using var insert = Command(connection, transaction, """
                 INSERT INTO tasks (id, platform, command, args, project, project_path, requester, repository,
-                                   dedupe_key, reply_context, state, created_at)
+                                   dedupe_key, reply_context, state, created_at, worktree)
                 VALUES ($id, $platform, $command, $args, $project, $project_path, $requester, $repository,
-                        $dedupe_key, $reply_context, 'queued', $created_at)
+                        $dedupe_key, $reply_context, 'queued', $created_at, $worktree)
                 RETURNING seq;
                 """);
             insert.Parameters.AddWithValue("$id", record.Id);
@@ -117,6 +131,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             insert.Parameters.AddWithValue("$dedupe_key", (object?)record.DedupeKey ?? DBNull.Value);
             insert.Parameters.AddWithValue("$reply_context", (object?)record.ReplyContext ?? DBNull.Value);
             insert.Parameters.AddWithValue("$created_at", ToUnixMs(now));
+            insert.Parameters.AddWithValue("$worktree", task.Worktree ? 1 : 0);
             var seq = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
 
             // The new task has the highest seq, so every queued task is ahead of it or is it: its position is the count.
@@ -146,7 +161,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
                 WHERE seq = (
                     SELECT q.seq FROM tasks q
                     WHERE q.state = 'queued'
-                      AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.state = 'running' AND r.project = q.project)
+                      AND {ProjectLockRule}
                     ORDER BY q.seq
                     LIMIT 1)
                 RETURNING {Columns};
@@ -198,7 +213,8 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         return WriteAsync(async (connection, transaction) =>
         {
             using var update = Command(connection, transaction, """
-                UPDATE tasks SET state = $state, finished_at = $now, exit_code = $exit_code, output = $output, error = $error
+                UPDATE tasks SET state = $state, finished_at = $now, exit_code = $exit_code, output = $output, error = $error,
+                                 git = $git
                 WHERE id = $id AND state = 'running';
                 """);
             update.Parameters.AddWithValue("$state", TaskStateNames.ToName(outcome.State));
@@ -206,6 +222,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             update.Parameters.AddWithValue("$exit_code", (object?)outcome.ExitCode ?? DBNull.Value);
             update.Parameters.AddWithValue("$output", (object?)outcome.Output ?? DBNull.Value);
             update.Parameters.AddWithValue("$error", (object?)outcome.Error ?? DBNull.Value);
+            update.Parameters.AddWithValue("$git", outcome.Git is null ? DBNull.Value : JsonSerializer.Serialize(outcome.Git, QueueJsonContext.Default.TaskGitResult));
             update.Parameters.AddWithValue("$id", id);
             return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
         }, cancellationToken);
@@ -434,6 +451,8 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         CreatedAt = FromUnixMs(reader.GetInt64(18)),
         StartedAt = reader.IsDBNull(19) ? null : FromUnixMs(reader.GetInt64(19)),
         FinishedAt = reader.IsDBNull(20) ? null : FromUnixMs(reader.GetInt64(20)),
+        Git = reader.IsDBNull(21) ? null : JsonSerializer.Deserialize(reader.GetString(21), QueueJsonContext.Default.TaskGitResult),
+        Worktree = reader.GetInt64(22) != 0,
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) =>

@@ -18,6 +18,9 @@ public sealed record TaskRecord
     public string? DedupeKey { get; init; }
     public string? ReplyContext { get; init; }
 
+    /// <summary>A <c>run</c> in its own git worktree, which may share its project with other such runs.</summary>
+    public bool Worktree { get; init; }
+
     public required TaskState State { get; init; }
     public bool CancelRequested { get; init; }
     public int? ExitCode { get; init; }
@@ -32,6 +35,9 @@ public sealed record TaskRecord
     public string? Owner { get; init; }
 
     public string? ContainerId { get; init; }
+
+    /// <summary>Branch, commits and diffstat of a <c>run</c> task on a git project (see <see cref="TaskGitResult"/>).</summary>
+    public TaskGitResult? Git { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }

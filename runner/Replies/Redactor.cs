@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using Codeur.Configuration;
+using Codeur.Runner.Sandbox.Agents;
 
 namespace Codeur.Runner.Replies;
 
 /// <summary>
 /// Masks secrets in text we post or log: every secret in the configuration (tokens, signing secrets, the internal
-/// credential, <c>replies.redact</c>) and common token shapes (GitHub <c>ghp_</c>/<c>gho_</c>/<c>ghs_</c>/...
+/// credential, <c>replies.redact</c>), the credentials and <c>sandbox.env</c> values given to the sandbox, and common token shapes (GitHub <c>ghp_</c>/<c>gho_</c>/<c>ghs_</c>/...
 /// and <c>github_pat_</c>, Slack <c>xox?-</c>/<c>xapp-</c>, <c>Bearer</c> credentials).
 /// </summary>
 internal sealed partial class Redactor
@@ -14,14 +15,14 @@ internal sealed partial class Redactor
 
     private readonly string[] _secrets;
 
-    public Redactor(AgentConfig config)
+    public Redactor(AgentConfig config, AgentCredentials? sandboxCredentials = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var w = config.Webhook;
         IEnumerable<string?> secrets =
         [
             w.AuthToken, w.GithubToken, w.DiscordBotToken, w.SlackBotToken, w.GithubWebhookSecret, w.SlackSigningSecret,
-            w.Runner.InternalToken, .. w.Tokens.Values, .. w.Replies.Redact,
+            w.Runner.InternalToken, .. w.Tokens.Values, .. w.Replies.Redact, .. sandboxCredentials?.SecretValues ?? [],
         ];
 
         // Longest first, so a secret that contains another is masked whole.

@@ -16,6 +16,9 @@ internal sealed class ReplyFormatter(AgentConfig config, Redactor redactor)
     /// <summary>Lines of output shown in a progress edit.</summary>
     public const int ProgressLines = 10;
 
+    /// <summary>Commits listed in an ending reply (the branch has them all).</summary>
+    public const int MaxCommitsListed = 5;
+
     private readonly string? _taskApiUrl = config.Webhook.Replies.TaskApiUrl?.TrimEnd('/');
 
     public ReplyContent Ack(TaskRecord task, int position) => new()
@@ -78,13 +81,34 @@ internal sealed class ReplyFormatter(AgentConfig config, Redactor redactor)
         _ => $"Task `{task.Id}` is {task.State.ToName()}.",
     };
 
-    /// <summary>The facts under the headline. Issue 9's git results (branch, diffstat, commits) plug in here.</summary>
+    /// <summary>The facts under the headline, one line each; a new result field is one more line here.</summary>
     private static IEnumerable<string> EndingDetails(TaskRecord task)
     {
         yield return $"Command: `{task.Command}` in project *{task.Project}*";
         if (task.StartedAt is { } started && task.FinishedAt is { } finished)
         {
             yield return "Duration: " + Duration(finished - started);
+        }
+
+        if (task.Git is { } git)
+        {
+            if (!git.HasChanges)
+            {
+                yield return "Git: no changes (nothing committed)";
+                yield break;
+            }
+
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"Branch: `{git.Branch}` ({git.Commits.Count} commit{(git.Commits.Count == 1 ? "" : "s")}, {git.FilesChanged} file{(git.FilesChanged == 1 ? "" : "s")} changed, +{git.Insertions} -{git.Deletions})");
+            foreach (var commit in git.Commits.Take(MaxCommitsListed))
+            {
+                yield return $"- `{commit.Sha[..Math.Min(7, commit.Sha.Length)]}` {commit.Subject}";
+            }
+
+            if (git.Commits.Count > MaxCommitsListed)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"- and {git.Commits.Count - MaxCommitsListed} more");
+            }
         }
     }
 

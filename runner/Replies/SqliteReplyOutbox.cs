@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Codeur.Runner.Replies;
 
-/// <summary>The outbox in the queue's SQLite file (table <c>replies</c>, schema migration 3), written through the queue's single writer.</summary>
+/// <summary>The outbox in the queue's SQLite file (table <c>replies</c>, schema migration 5), written through the queue's single writer.</summary>
 internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time) : IReplyOutbox
 {
     private const string Columns = "r.id, r.task_id, r.platform, r.kind, r.context, r.content, r.attempts, r.expires_at";

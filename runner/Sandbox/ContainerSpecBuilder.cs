@@ -11,10 +11,25 @@ namespace Codeur.Runner.Sandbox;
 internal sealed class ContainerSpecBuilder(SandboxOptions options)
 {
     public const string TmpPath = "/tmp";
+    public const string AgentGitName = "Codeur agent";
+    public const string AgentGitEmail = "agent@codeur.invalid";
 
     public SandboxOptions Options => options;
 
-    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline)
+    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline) =>
+        Build(taskId, resolvedProjectPath, argv, deadline, workingDirectory: null, environment: null, agentRun: false);
+
+    /// <param name="workingDirectory">Must lie under the workspace (a worktree); null: the workspace itself.</param>
+    /// <param name="environment">Extra <c>NAME=value</c> entries (credentials of a run task).</param>
+    /// <param name="agentRun">The agent's container: joins the egress network when <c>network: egress</c>.</param>
+    public CreateContainerParameters Build(
+        string taskId,
+        string resolvedProjectPath,
+        IReadOnlyList<string> argv,
+        DateTimeOffset deadline,
+        string? workingDirectory,
+        IReadOnlyList<string>? environment,
+        bool agentRun)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         ArgumentException.ThrowIfNullOrEmpty(resolvedProjectPath);
@@ -23,22 +38,51 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
             throw new ArgumentException("argv must name a program", nameof(argv));
         }
 
+        workingDirectory ??= SandboxOptions.WorkspacePath;
+        if (workingDirectory != SandboxOptions.WorkspacePath
+            && (!workingDirectory.StartsWith(SandboxOptions.WorkspacePath + "/", StringComparison.Ordinal) || workingDirectory.Contains("/..", StringComparison.Ordinal)))
+        {
+            throw new ArgumentException("the working directory must lie under the workspace", nameof(workingDirectory));
+        }
+
+        var network = options.NetworkFor(agentRun);
+        List<string> env = ["HOME=/tmp", "CODEUR_TASK_ID=" + taskId];
+        if (network == options.EgressNetwork && options.NetworkMode == "egress")
+        {
+            // Both spellings: curl and git read the lower-case ones, most runtimes the upper-case ones.
+            var proxy = $"http://{options.EgressProxyName}:{EgressProxy.Port}";
+            env.AddRange([
+                "HTTP_PROXY=" + proxy, "HTTPS_PROXY=" + proxy, "http_proxy=" + proxy, "https_proxy=" + proxy,
+                "NO_PROXY=localhost,127.0.0.1", "no_proxy=localhost,127.0.0.1",
+            ]);
+        }
+
+        if (agentRun)
+        {
+            // Agents commit (aider always does); the image has no identity and the project's config may not either.
+            env.AddRange([
+                "GIT_AUTHOR_NAME=" + AgentGitName, "GIT_AUTHOR_EMAIL=" + AgentGitEmail,
+                "GIT_COMMITTER_NAME=" + AgentGitName, "GIT_COMMITTER_EMAIL=" + AgentGitEmail,
+            ]);
+        }
+
+        env.AddRange(environment ?? []);
         return new CreateContainerParameters
         {
             Image = options.Image,
             User = options.User,
-            WorkingDir = SandboxOptions.WorkspacePath,
+            WorkingDir = workingDirectory,
             // Entrypoint + Cmd together are the argv: no image entrypoint or shell gets in between.
             Entrypoint = [argv[0]],
             Cmd = [.. argv.Skip(1)],
             // The root filesystem is read-only: HOME must be somewhere writable for git and friends.
-            Env = ["HOME=/tmp", "CODEUR_TASK_ID=" + taskId],
+            Env = env,
             Tty = false,
             OpenStdin = false,
             AttachStdin = false,
             AttachStdout = true,
             AttachStderr = true,
-            NetworkDisabled = options.NetworkMode == "none",
+            NetworkDisabled = network == "none",
             Labels = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 [SandboxLabels.Runner] = options.InstanceId,
@@ -78,7 +122,7 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
                     new Ulimit { Name = "fsize", Soft = options.MaxFileSizeBytes, Hard = options.MaxFileSizeBytes },
                 ],
-                NetworkMode = options.NetworkMode,
+                NetworkMode = network,
                 IpcMode = "private",
                 // cgroup v1 engines default to the host cgroup namespace; the container needs no view of the host's.
                 CgroupnsMode = "private",

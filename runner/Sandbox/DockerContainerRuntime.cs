@@ -10,7 +10,7 @@ namespace Codeur.Runner.Sandbox;
 /// to unversioned paths, which every engine serves at its own version, so engine 20.10 (API 1.41) and current
 /// engines both work. <c>DOCKER_API_VERSION</c> pins one when an operator wants to.
 /// </summary>
-internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
+internal sealed partial class DockerContainerRuntime : IContainerRuntime, INetworkRuntime, IDisposable
 {
     private static readonly ContainerAttachParameters AttachParameters = new() { Stream = true, Stdout = true, Stderr = true };
     private static readonly ContainerStartParameters StartParameters = new();
@@ -126,6 +126,60 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         };
         var list = await CallAsync("list", _callTimeout, token => _client.Containers.ListContainersAsync(parameters, token), cancellationToken);
         return list.AsReadOnly();
+    }
+
+    public async Task<NetworkResponse?> InspectNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CallAsync("network inspect", _callTimeout, token => _client.Networks.InspectNetworkAsync(name, token), cancellationToken);
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+            return null;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task CreateNetworkAsync(NetworksCreateParameters parameters, CancellationToken cancellationToken) =>
+        CallAsync("network create", _callTimeout, token => _client.Networks.CreateNetworkAsync(parameters, token), cancellationToken);
+
+    public async Task ConnectNetworkAsync(string network, string container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var parameters = new NetworkConnectParameters { Container = container };
+            await CallAsync("network connect", _callTimeout, token => _client.Networks.ConnectNetworkAsync(network, parameters, token), cancellationToken);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden && ex.ResponseBody?.Contains("already exists", StringComparison.OrdinalIgnoreCase) == true)
+        {
+        }
+    }
+
+    public Task<string> ReadLogsAsync(string container, CancellationToken cancellationToken) =>
+        CallAsync("logs", _callTimeout, async token =>
+        {
+            var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "200" };
+            using var stream = await _client.Containers.GetContainerLogsAsync(container, parameters, token);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(token);
+            return stdout + stderr;
+        }, cancellationToken);
+
+    public async Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CallAsync("network remove", _callTimeout, token => _client.Networks.DeleteNetworkAsync(name, token), cancellationToken);
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
     }
 
     public void Dispose() => _client.Dispose();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Docker.DotNet;
+using Docker.DotNet.Models;
 
 namespace Codeur.Runner.Sandbox;
 
@@ -14,7 +15,8 @@ internal sealed partial class SandboxExecutor(
     ProjectPathGuard guard,
     SandboxTaskRegistry registry,
     TimeProvider time,
-    ILogger<SandboxExecutor> logger) : ISandboxExecutor
+    ILogger<SandboxExecutor> logger,
+    EgressProxy? egress = null) : ISandboxExecutor
 {
     private const int BufferSize = 16 * 1024;
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(10);
@@ -54,14 +56,39 @@ internal sealed partial class SandboxExecutor(
     private async Task<SandboxResult> RunRegisteredAsync(SandboxRequest request, string projectPath, long started, CancellationToken cancellationToken)
     {
         var timeout = request.Timeout ?? specs.Options.Timeout;
-        var parameters = specs.Build(request.TaskId, projectPath, request.Argv, time.GetUtcNow() + timeout);
+        CreateContainerParameters parameters;
+        try
+        {
+            parameters = specs.Build(request.TaskId, projectPath, request.Argv, time.GetUtcNow() + timeout,
+                request.WorkingDirectory, request.Environment, request.AgentRun);
+        }
+        catch (ArgumentException ex)
+        {
+            return SandboxResult.Rejected(ex.Message);
+        }
+
         using var deadline = new CancellationTokenSource(timeout, time);
         using var run = new TaskRun(cancellationToken, deadline.Token);
 
         string id;
         try
         {
+            if (specs.Options.NetworkMode == "egress" && parameters.HostConfig?.NetworkMode == specs.Options.EgressNetwork)
+            {
+                if (egress is null)
+                {
+                    return SandboxResult.Rejected("network 'egress' is configured but no egress proxy is available");
+                }
+
+                await egress.EnsureAsync(run.Token);
+            }
+
             id = await runtime.CreateAsync(parameters, run.Token);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Log.EgressUnavailable(logger, request.TaskId, ex.Message);
+            return SandboxResult.Rejected("egress proxy unavailable: " + ex.Message, time.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
         {
@@ -89,7 +116,7 @@ internal sealed partial class SandboxExecutor(
     }
 
     private async Task<SandboxResult> RunContainerAsync(
-        SandboxRequest request, Docker.DotNet.Models.CreateContainerParameters parameters, string id, TaskRun run, long started, CancellationToken cancellationToken)
+        SandboxRequest request, CreateContainerParameters parameters, string id, TaskRun run, long started, CancellationToken cancellationToken)
     {
         var capture = new OutputCapture(specs.Options.OutputLimitBytes);
         MultiplexedStream? stream = null;
@@ -242,6 +269,9 @@ internal sealed partial class SandboxExecutor(
 
         [LoggerMessage(EventId = 3106, Level = LogLevel.Warning, Message = "Task {TaskId}: removing container {ContainerId} failed, the sweep will retry: {Reason}")]
         public static partial void RemoveFailed(ILogger logger, string taskId, string containerId, string reason);
+
+        [LoggerMessage(EventId = 3108, Level = LogLevel.Error, Message = "Task {TaskId}: egress proxy unavailable: {Reason}")]
+        public static partial void EgressUnavailable(ILogger logger, string taskId, string reason);
 
         [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Live output callback failed and was detached: {Reason}")]
         public static partial void OutputCallbackFailed(ILogger logger, string reason);

@@ -36,6 +36,25 @@ internal sealed class SandboxOptions
     public string InstanceId { get; init; } = "codeur-runner";
 
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Commands { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The <c>sandbox.agent</c> preset name, if any (its <c>run</c> argv is already in <see cref="Commands"/>).</summary>
+    public string? Agent { get; init; }
+
+    /// <summary><c>network: egress</c>: the internal network run containers join, and its proxy.</summary>
+    public string EgressNetwork { get; init; } = "codeur-egress";
+
+    public string EgressProxyImage { get; init; } = "codeur/egress-proxy:latest";
+
+    public IReadOnlyList<string> EgressAllow { get; init; } = [];
+
+    /// <summary>Run tasks on git projects work in their own worktree and branch.</summary>
+    public bool Worktree { get; init; } = true;
+
+    /// <summary>Name (and host name on the egress network) of the proxy container.</summary>
+    public string EgressProxyName => EgressNetwork + "-proxy";
+
+    /// <summary>The engine network a container joins: run tasks get the egress network, everything else none.</summary>
+    public string NetworkFor(bool agentRun) => NetworkMode == "egress" ? (agentRun ? EgressNetwork : "none") : NetworkMode;
     public IReadOnlyList<string> ForbiddenPaths { get; init; } = [];
     public IReadOnlyList<string> ProjectRoots { get; init; } = [];
 
@@ -60,10 +79,27 @@ internal sealed class SandboxOptions
             Timeout = TimeSpan.FromSeconds(w.Timeout),
             SweepInterval = TimeSpan.FromSeconds(s.SweepInterval),
             InstanceId = instanceId ?? (string.IsNullOrWhiteSpace(w.Runner.InstanceId) ? DefaultInstanceId() : w.Runner.InstanceId),
-            Commands = s.Commands.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal),
+            Commands = CommandsFor(s),
+            Agent = s.Agent,
+            EgressNetwork = s.EgressNetwork,
+            EgressProxyImage = s.EgressProxyImage,
+            EgressAllow = [.. s.EgressAllow.Select(h => h.ToLowerInvariant())],
+            Worktree = s.Worktree,
             ForbiddenPaths = w.ForbiddenPaths.ToArray(),
             ProjectRoots = s.ProjectRoots.ToArray(),
         };
+    }
+
+    /// <summary><c>sandbox.commands</c>, with the agent preset's argv as <c>run</c> unless <c>commands.run</c> is set.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> CommandsFor(SandboxSection s)
+    {
+        var commands = s.Commands.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal);
+        if (Agents.AgentPresets.Find(s.Agent) is { } preset)
+        {
+            commands.TryAdd("run", preset.Run);
+        }
+
+        return commands;
     }
 
     private static Uri DefaultDockerEndpoint() =>

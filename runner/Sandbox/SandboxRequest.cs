@@ -4,9 +4,18 @@ namespace Codeur.Runner.Sandbox;
 /// <param name="OnOutput">
 /// Live output, chunk by chunk as it arrives (for followable logs). The memory is only valid during the call.
 /// </param>
+/// <param name="WorkingDirectory">Where in the container the argv starts (under the workspace); null: the workspace.</param>
+/// <param name="Environment">Extra <c>NAME=value</c> entries (an agent's credentials); never logged.</param>
+/// <param name="AgentRun">
+/// The agent's own container: it joins the egress network when <c>network: egress</c> is configured (every other
+/// container stays without network).
+/// </param>
 internal sealed record SandboxRequest(
     string TaskId,
     string ProjectPath,
     IReadOnlyList<string> Argv,
     TimeSpan? Timeout = null,
-    Func<OutputStreamKind, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? OnOutput = null);
+    Func<OutputStreamKind, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? OnOutput = null,
+    string? WorkingDirectory = null,
+    IReadOnlyList<string>? Environment = null,
+    bool AgentRun = false);

@@ -19,7 +19,8 @@ internal sealed record TaskView(
     double? DurationMs,
     bool CancelRequested,
     string? Output,
-    bool OutputTruncated)
+    bool OutputTruncated,
+    TaskGitResult? Git = null)
 {
     public const int OutputCap = 64 * 1024;
 
@@ -35,6 +36,6 @@ internal sealed record TaskView(
 
         var duration = task.StartedAt is { } start ? ((task.FinishedAt ?? now) - start).TotalMilliseconds : (double?)null;
         return new TaskView(task.Id, task.State.ToName(), task.Command, task.Args, task.Project, task.Platform, task.Requester,
-            task.ExitCode, task.Error, task.CreatedAt, task.StartedAt, task.FinishedAt, duration, task.CancelRequested, output, truncated);
+            task.ExitCode, task.Error, task.CreatedAt, task.StartedAt, task.FinishedAt, duration, task.CancelRequested, output, truncated, task.Git);
     }
 }

@@ -1,13 +1,23 @@
 using System.Text;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
+using Codeur.Runner.Sandbox.Agents;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.Runner.Workers;
 
-/// <summary>Runs a task's command in the Docker sandbox and translates the sandbox's ending into the task's state.</summary>
-internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxCommands commands) : ITaskExecutor
+/// <summary>
+/// Runs a task's command in the Docker sandbox and translates the sandbox's ending into the task's state. A <c>run</c>
+/// task on a git project goes through three containers: <c>worktree-add</c> (branch <c>codeur/&lt;id&gt;</c> and its
+/// worktree inside <c>.git</c>), the agent in that worktree (with its credentials and, if configured, the egress
+/// network), and <c>worktree-finish</c> (leftovers committed, branch/commits/diffstat reported, worktree removed).
+/// The finish runs whatever the agent's ending, so a killed agent still leaves a reviewable branch.
+/// </summary>
+internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxCommands commands, SandboxOptions options, AgentCredentials credentials)
+    : ITaskExecutor
 {
+    private static readonly TimeSpan GitStepTimeout = TimeSpan.FromSeconds(120);
+
     public async Task<TaskOutcome> ExecuteAsync(TaskRecord task, TaskOutput output, CancellationToken cancellationToken)
     {
         if (!commands.TryBuild(task.Command, task.Args, out var argv, out var error))
@@ -15,20 +25,15 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
             return new TaskOutcome(TaskState.Rejected, null, null, error);
         }
 
-        // One decoder per task so a multi-byte character split across two chunks is not garbled.
-        var decoder = Encoding.UTF8.GetDecoder();
-        var request = new SandboxRequest(task.Id, task.ProjectPath, argv, OnOutput: (_, bytes, _) =>
-        {
-            var chars = new char[decoder.GetCharCount(bytes.Span, flush: false)];
-            var count = decoder.GetChars(bytes.Span, chars, flush: false);
-            output.Append(new string(chars, 0, count));
-            return ValueTask.CompletedTask;
-        });
-
-        SandboxResult result;
+        var isRun = task.Command == "run";
         try
         {
-            result = await sandbox.RunAsync(request, cancellationToken);
+            if (!isRun)
+            {
+                return Outcome(await RunAsync(new SandboxRequest(task.Id, task.ProjectPath, argv), output, null, cancellationToken), null);
+            }
+
+            return await RunAgentAsync(task, argv, output, cancellationToken);
         }
         catch (ContainerEngineUnavailableException ex)
         {
@@ -38,7 +43,101 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
         {
             return new TaskOutcome(TaskState.Rejected, null, null, ex.Message);
         }
+    }
 
+    private async Task<TaskOutcome> RunAgentAsync(TaskRecord task, IReadOnlyList<string> argv, TaskOutput output, CancellationToken cancellationToken)
+    {
+        WorktreeStart? worktree = null;
+        var notes = "";
+        if (options.Worktree)
+        {
+            var add = await sandbox.RunAsync(new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id), GitStepTimeout), cancellationToken);
+            if (add.Ending != SandboxEnding.Succeeded)
+            {
+                return add.Ending is SandboxEnding.Rejected or SandboxEnding.Cancelled
+                    ? Outcome(add, null)
+                    : new TaskOutcome(TaskState.Failed, null, add.Output, !add.Output.Contains(GitWorktree.Prefix, StringComparison.Ordinal)
+                        ? $"the sandbox image's {SandboxCommands.Tool} cannot create git worktrees ({add.Error}); rebuild the image from deploy/sandbox, or set sandbox.worktree: false"
+                        : "could not prepare the task's git worktree: " + (add.Error ?? "unknown error"));
+            }
+
+            worktree = GitWorktree.ParseAdd(add.Output);
+            switch (worktree.Kind)
+            {
+                case WorktreeStartKind.Error:
+                    return new TaskOutcome(TaskState.Failed, null, add.Output, "could not prepare the task's git worktree: " + worktree.Reason);
+                case WorktreeStartKind.NotGit when task.Worktree:
+                    // Queued as a worktree run, so other runs of this project may be running: never work in place now.
+                    return new TaskOutcome(TaskState.Failed, null, add.Output, "the project stopped being a git repository after the task was queued");
+                case WorktreeStartKind.NotGit:
+                    notes = "codeur: not a git repository; the agent works in the project directory\n";
+                    worktree = null;
+                    break;
+                default:
+                    notes = $"codeur: working on branch {worktree.Branch} in its own worktree (base {worktree.BaseCommit![..12]})\n";
+                    break;
+            }
+
+            output.Append(notes);
+        }
+
+        var request = new SandboxRequest(task.Id, task.ProjectPath, argv,
+            WorkingDirectory: worktree?.Path, Environment: credentials.Environment, AgentRun: true);
+        var result = await RunAsync(request, output, credentials.SecretValues, cancellationToken);
+        result = result with { Output = notes + result.Output };
+        if (worktree is null)
+        {
+            return Outcome(result, null, credentials.SecretValues);
+        }
+
+        // Not tied to the task's token: a cancelled or timed-out agent's work is still committed and reported.
+        using var finishTimeout = new CancellationTokenSource(GitStepTimeout);
+        var finish = await sandbox.RunAsync(
+            new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.FinishArgv(task.Id, worktree.BaseCommit!), GitStepTimeout), finishTimeout.Token);
+        var git = finish.Ending == SandboxEnding.Succeeded ? GitWorktree.ParseFinish(finish.Output) : null;
+        if (git is null)
+        {
+            output.Append("codeur: could not report the task's branch: " + (finish.Error ?? "incomplete report") + "\n");
+            return Outcome(result, null, credentials.SecretValues);
+        }
+
+        git = git with
+        {
+            Commits = [.. git.Commits.Select(c => c with { Subject = SecretRedactor.Redact(c.Subject, credentials.SecretValues) })],
+            Diffstat = SecretRedactor.Redact(git.Diffstat, credentials.SecretValues),
+        };
+        var summary = GitWorktree.Summary(git);
+        output.Append(summary);
+        return Outcome(result with { Output = result.Output + summary }, git, credentials.SecretValues);
+    }
+
+    private async Task<SandboxResult> RunAsync(SandboxRequest request, TaskOutput output, IReadOnlyList<string>? secrets, CancellationToken cancellationToken)
+    {
+        // One decoder per container so a multi-byte character split across two chunks is not garbled; one redactor so
+        // a secret split across two chunks is still masked.
+        var decoder = Encoding.UTF8.GetDecoder();
+        var redactor = new SecretRedactor(secrets ?? []);
+        var result = await sandbox.RunAsync(request with
+        {
+            OnOutput = (_, bytes, _) =>
+            {
+                var chars = new char[decoder.GetCharCount(bytes.Span, flush: false)];
+                var count = decoder.GetChars(bytes.Span, chars, flush: false);
+                output.Append(redactor.Push(new string(chars, 0, count)));
+                return ValueTask.CompletedTask;
+            },
+        }, cancellationToken);
+        var rest = redactor.Flush();
+        if (rest.Length > 0)
+        {
+            output.Append(rest);
+        }
+
+        return result;
+    }
+
+    private static TaskOutcome Outcome(SandboxResult result, TaskGitResult? git, IReadOnlyList<string>? secrets = null)
+    {
         var state = result.Ending switch
         {
             SandboxEnding.Succeeded => TaskState.Succeeded,
@@ -51,7 +150,8 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
             _ => TaskState.Rejected,
         };
         var exitCode = result.ExitCode is { } code ? (int?)checked((int)code) : null;
-        return new TaskOutcome(state, exitCode, result.Output, result.Error ?? Describe(state, exitCode));
+        var text = secrets is { Count: > 0 } ? SecretRedactor.Redact(result.Output, secrets) : result.Output;
+        return new TaskOutcome(state, exitCode, text, result.Error ?? Describe(state, exitCode)) { Git = git };
     }
 
     private static string? Describe(TaskState state, int? exitCode) => state switch

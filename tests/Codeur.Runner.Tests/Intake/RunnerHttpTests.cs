@@ -45,6 +45,7 @@ public sealed partial class RunnerHttpTests
 
     [Theory]
     [InlineData("/health")]
+    [InlineData("/health/live")]
     [InlineData("/metrics")]
     public async Task HealthAndMetrics_NoInternalToken_Answered(string path)
     {

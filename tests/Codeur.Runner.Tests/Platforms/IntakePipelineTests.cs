@@ -62,6 +62,31 @@ public sealed class IntakePipelineTests : IDisposable
         Assert.Equal("nelly", task.Requester);
     }
 
+    [Theory]
+    [InlineData("run", "dir", true, true)]
+    [InlineData("run", "dir", false, false)]
+    [InlineData("run", "none", true, false)]
+    [InlineData("run", "symlink", true, false)]
+    [InlineData("analyze", "dir", true, false)]
+    public void Decide_RunOnGitProject_MarkedForItsOwnWorktree(string command, string git, bool worktreeOn, bool expected)
+    {
+        var pipeline = Pipeline(w => w.Sandbox.Worktree = worktreeOn);
+        var backend = Path.Combine(_root.FullName, "backend");
+        if (git == "dir")
+        {
+            Directory.CreateDirectory(Path.Combine(backend, ".git"));
+        }
+        else if (git == "symlink")
+        {
+            Directory.CreateDirectory(Path.Combine(_root.FullName, "elsewhere"));
+            Directory.CreateSymbolicLink(Path.Combine(backend, ".git"), Path.Combine(_root.FullName, "elsewhere"));
+        }
+
+        var task = pipeline.Decide(ParseCommand(pipeline, "api", $$"""{"command":"{{command}}","args":["x"],"project":"backend"}""")).Task;
+
+        Assert.Equal(expected, Assert.IsType<NewTask>(task).Worktree);
+    }
+
     [Fact]
     public void Decide_MappingIsSymlinkIntoEtc_422ForbiddenPath()
     {

@@ -650,6 +650,75 @@ public abstract class TaskQueueContractTests
         Assert.Equal(new QueueStats(Queued: 1, Running: 2), stats);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task ClaimNextAsync_WorktreeRuns_ShareTheirProjectButNothingElseDoesAndOrderHolds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var first = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+        var second = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+        var analyze = (await queue.EnqueueAsync(NewTask("p", "analyze"), ct)).Task!;
+        var third = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+        Assert.True(first.Worktree);
+
+        // Both worktree runs start together; the analyze waits for them, and the run queued after it waits its turn.
+        Assert.Equal(first.Id, (await queue.ClaimNextAsync("w1", ct))?.Id);
+        var claimed = await queue.ClaimNextAsync("w2", ct);
+        Assert.Equal(second.Id, claimed?.Id);
+        Assert.True(claimed!.Worktree);
+        Assert.Null(await queue.ClaimNextAsync("w3", ct));
+
+        await queue.CompleteAsync(first.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Null(await queue.ClaimNextAsync("w3", ct));
+        await queue.CompleteAsync(second.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Equal(analyze.Id, (await queue.ClaimNextAsync("w3", ct))?.Id);
+        Assert.Null(await queue.ClaimNextAsync("w4", ct));
+        await queue.CompleteAsync(analyze.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Equal(third.Id, (await queue.ClaimNextAsync("w4", ct))?.Id);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ClaimNextAsync_RunInPlaceRunning_WorktreeRunOfItsProjectWaits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var inPlace = (await queue.EnqueueAsync(NewTask("p"), ct)).Task!;
+        var worktree = (await queue.EnqueueAsync(NewTask("p") with { Worktree = true }, ct)).Task!;
+
+        Assert.Equal(inPlace.Id, (await queue.ClaimNextAsync("w1", ct))?.Id);
+        Assert.Null(await queue.ClaimNextAsync("w2", ct));
+        await queue.CompleteAsync(inPlace.Id, new TaskOutcome(TaskState.Succeeded, 0, null, null), ct);
+        Assert.Equal(worktree.Id, (await queue.ClaimNextAsync("w2", ct))?.Id);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task CompleteAsync_WithGitResult_StoredAndReadBackWhole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var task = (await queue.EnqueueAsync(NewTask("p"), ct)).Task!;
+        var other = (await queue.EnqueueAsync(NewTask("q", "analyze"), ct)).Task!;
+        await queue.ClaimNextAsync("w1", ct);
+        await queue.ClaimNextAsync("w1", ct);
+        var git = new TaskGitResult(
+            "codeur/" + task.Id, new string('a', 40), new string('c', 40),
+            [new TaskGitCommit(new string('b', 40), "agent: add auth"), new TaskGitCommit(new string('c', 40), "codeur: leftover changes of task x")],
+            FilesChanged: 3, Insertions: 10, Deletions: 2, Diffstat: " src/a.cs | 10 ++++++++--\n 3 files changed");
+
+        Assert.True(await queue.CompleteAsync(task.Id, new TaskOutcome(TaskState.Succeeded, 0, "done", null) { Git = git }, ct));
+        Assert.True(await queue.CompleteAsync(other.Id, new TaskOutcome(TaskState.Succeeded, 0, "done", null), ct));
+
+        var stored = (await (await CreateQueueAsync()).GetAsync(task.Id, ct))!.Git;
+        Assert.NotNull(stored);
+        Assert.Equal(git.Branch, stored.Branch);
+        Assert.Equal(git.BaseCommit, stored.BaseCommit);
+        Assert.Equal(git.HeadCommit, stored.HeadCommit);
+        Assert.Equal(git.Commits, stored.Commits);
+        Assert.Equal((3, 10, 2), (stored.FilesChanged, stored.Insertions, stored.Deletions));
+        Assert.Equal(git.Diffstat, stored.Diffstat);
+        Assert.Null((await queue.GetAsync(other.Id, ct))!.Git);
+    }
+
     private static NewTask NewTask(string project, string command = "run") => new()
     {
         Platform = "api",

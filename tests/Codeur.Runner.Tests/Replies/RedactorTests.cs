@@ -45,6 +45,16 @@ public sealed class RedactorTests
         Assert.Equal($"step 3: using {Redactor.Mask} to push ({what})\n", redacted);
     }
 
+    [Fact]
+    public void Redact_CredentialGivenToTheSandbox_Masked()
+    {
+        var credentials = Codeur.Runner.Sandbox.Agents.AgentCredentials.FromConfig(
+            new SandboxSection { Env = ["DEPLOY_KEY"] }, name => name == "DEPLOY_KEY" ? "deploy-key-value-0042" : null);
+        var redactor = new Redactor(new AgentConfig(), credentials);
+
+        Assert.Equal($"pushing with {Redactor.Mask}", redactor.Redact("pushing with deploy-key-value-0042"));
+    }
+
     [Theory]
     [InlineData("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "Authorization: Bearer [redacted]")]
     [InlineData("curl -H 'Authorization: bearer 0123456789abcdef0123'", "curl -H 'Authorization: bearer [redacted]'")]

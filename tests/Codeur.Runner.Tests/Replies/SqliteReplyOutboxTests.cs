@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Codeur.Runner.Tests.Replies;
 
-/// <summary>The outbox on a real SQLite file shared with the queue (schema migration 3).</summary>
+/// <summary>The outbox on a real SQLite file shared with the queue (schema migration 5).</summary>
 public sealed class SqliteReplyOutboxTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("codeur-outbox-").FullName;

@@ -26,6 +26,7 @@ app.WarnIfPlaintext(config);
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseClientAddress(config);
 app.UseAddressRateLimit();
+app.UseMiddleware<HeaderValueGuardMiddleware>();
 app.UseRouting();
 app.UseRequestCounting();
 app.UseMiddleware<RequestBodyLimitMiddleware>();

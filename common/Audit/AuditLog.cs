@@ -76,6 +76,11 @@ public sealed class AuditLog : BackgroundService
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
+        if (AppendOnlyFile.IsSupported)
+        {
+            return new AppendOnlyFile(_path);
+        }
+
         return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024);
     }
 

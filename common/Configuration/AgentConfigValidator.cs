@@ -135,6 +135,32 @@ public static partial class AgentConfigValidator
             }
         }
 
+        var limits = w.ClientLimits;
+        if (limits.HeaderTimeout is < 1 or > 300)
+        {
+            yield return new($"{p}.client_limits.header_timeout", "must be between 1 and 300 seconds");
+        }
+
+        if (limits.MinBodyRate < 0)
+        {
+            yield return new($"{p}.client_limits.min_body_rate", "must be 0 (off) or more bytes per second");
+        }
+
+        if (limits.BodyRateGrace is < 1 or > 300)
+        {
+            yield return new($"{p}.client_limits.body_rate_grace", "must be between 1 and 300 seconds");
+        }
+
+        if (limits.KeepAliveTimeout is < 1 or > 3600)
+        {
+            yield return new($"{p}.client_limits.keep_alive_timeout", "must be between 1 and 3600 seconds");
+        }
+
+        if (limits.MaxConnections < 0)
+        {
+            yield return new($"{p}.client_limits.max_connections", "must be 0 (no limit) or more");
+        }
+
         foreach (var error in ValidateBodyLimits(w.BodyLimits))
         {
             yield return error;

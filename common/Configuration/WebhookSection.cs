@@ -41,6 +41,7 @@ public sealed class WebhookSection
     public List<string> TrustedProxies { get; set; } = [];
 
     public BodyLimitsSection BodyLimits { get; set; } = new();
+    public ClientLimitsSection ClientLimits { get; set; } = new();
     public RunnerSection Runner { get; set; } = new();
     public SandboxSection Sandbox { get; set; } = new();
     public QueueSection Queue { get; set; } = new();

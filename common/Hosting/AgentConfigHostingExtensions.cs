@@ -42,6 +42,9 @@ public static class AgentConfigHostingExtensions
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
                 ["Logging:LogLevel:Yarp"] = "Warning",
                 ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+
+                // Requests Kestrel itself refuses (bad framing, oversized headers) never reach the audit trail: keep them in the log.
+                ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.BadRequests"] = "Debug",
             },
         });
 

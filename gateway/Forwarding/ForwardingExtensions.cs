@@ -12,6 +12,9 @@ internal static class ForwardingExtensions
 {
     private const string ClusterId = "runner";
 
+    // A runner restart takes a few seconds; clients that honour Retry-After come back when it is likely up again.
+    private static readonly TimeSpan RunnerRetry = TimeSpan.FromSeconds(5);
+
     /// <summary>YARP routes for the public paths, one cluster for <c>runner.url</c>, and the identity transform.</summary>
     public static IServiceCollection AddRunnerForwarding(this IServiceCollection services, AgentConfig config)
     {
@@ -63,16 +66,16 @@ internal static class ForwardingExtensions
                     switch (error.Error)
                     {
                         case ForwarderError.RequestTimedOut:
-                            await rejection.RejectAsync(context, StatusCodes.Status504GatewayTimeout, "upstream_timeout", "the runner did not answer in time");
+                            await rejection.RejectAsync(context, StatusCodes.Status504GatewayTimeout, "upstream_timeout", "the runner did not answer in time", RunnerRetry);
                             break;
                         case ForwarderError.Request or ForwarderError.NoAvailableDestinations or ForwarderError.ResponseHeaders:
-                            await rejection.RejectAsync(context, StatusCodes.Status502BadGateway, "upstream_unavailable", "the runner is unreachable");
+                            await rejection.RejectAsync(context, StatusCodes.Status502BadGateway, "upstream_unavailable", "the runner is unreachable", RunnerRetry);
                             break;
                         case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient:
                             // The client went away or sent a broken body: not our fault, and nobody to answer.
                             break;
                         default:
-                            await rejection.RejectAsync(context, StatusCodes.Status502BadGateway, "upstream_error", "forwarding to the runner failed");
+                            await rejection.RejectAsync(context, StatusCodes.Status502BadGateway, "upstream_error", "forwarding to the runner failed", RunnerRetry);
                             break;
                     }
                 }

@@ -25,9 +25,11 @@ internal static partial class KestrelExtensions
             kestrel.Limits.MaxRequestBodySize = BodyLimitsSection.GitHubCeiling;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
-            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+            var limits = webhook.ClientLimits;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(limits.HeaderTimeout);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(limits.KeepAliveTimeout);
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinBodyRate == 0 ? null : new MinDataRate(bytesPerSecond: limits.MinBodyRate, gracePeriod: TimeSpan.FromSeconds(limits.BodyRateGrace));
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections == 0 ? null : limits.MaxConnections;
 
             var reloader = webhook.Tls is null ? null : kestrel.ApplicationServices.GetRequiredService<CertificateReloader>();
             void Configure(ListenOptions listen)

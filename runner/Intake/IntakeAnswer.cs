@@ -16,6 +16,7 @@ namespace Codeur.Runner.Intake;
 internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit, TaskReplies? replies = null)
 {
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(10);
 
     public CallerIdentity Caller => caller;
 
@@ -87,6 +88,25 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         }
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue is full", QueueFullRetry);
+    }
+
+    /// <summary>The store failed to take the task (e.g. its disk is full): 503 with Retry-After, nothing accepted.</summary>
+    public async Task StoreUnavailableAsync(string requester, string? replyContext = null)
+    {
+        Audit(StatusCodes.Status503ServiceUnavailable, "the task queue could not store the task", requester, null);
+        metrics.Error("queue_unavailable");
+        if (IsChatResponse)
+        {
+            await ChatAsync($"The task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds.", visibleToChannel: false);
+            return;
+        }
+
+        if (replies is not null)
+        {
+            await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
+        }
+
+        await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue cannot store tasks right now", StoreRetry);
     }
 
     public async Task RejectAsync(int status, string type, string message, string? requester, string? project = null, string? replyContext = null)

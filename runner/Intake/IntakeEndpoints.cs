@@ -87,7 +87,20 @@ internal static partial class IntakeEndpoints
             return;
         }
 
-        var result = await queue.EnqueueAsync(task, context.RequestAborted);
+        EnqueueResult result;
+        try
+        {
+            result = await queue.EnqueueAsync(task, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The store cannot take the task (disk full, database locked or gone): nothing was promised, so the caller
+            // hears 503 with Retry-After and may try again, rather than a 500 for a condition that will clear.
+            Log.EnqueueFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IntakeEndpoints)), command.Platform, ex);
+            await answer.StoreUnavailableAsync(command.Requester, command.ReplyContext);
+            return;
+        }
+
         switch (result.Status)
         {
             case EnqueueStatus.Full:
@@ -197,5 +210,11 @@ internal static partial class IntakeEndpoints
 
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(400, LogLevel.Error, "The task queue could not store a task from {Platform}; answered 503")]
+        public static partial void EnqueueFailed(ILogger logger, string platform, Exception exception);
     }
 }

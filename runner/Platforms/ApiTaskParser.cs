@@ -53,7 +53,7 @@ internal sealed class ApiTaskParser(CommandLineParser parser) : IPlatformParser
                             return IntakeResult.Malformed("'args' items must be strings");
                         }
 
-                        args.Add(item.GetString()!);
+                        args.Add(Payload.Text(item, "args"));
                     }
 
                     break;

@@ -141,7 +141,7 @@ internal sealed class GitHubPayloadParser(CommandLineParser parser) : IPlatformP
 
     private IntakeResult ParseMappedEvent(PlatformRequest request, JsonElement root, string eventName)
     {
-        var action = Payload.Get(root, "action") is { ValueKind: JsonValueKind.String } a ? a.GetString()!.ToLowerInvariant() : null;
+        var action = Payload.Get(root, "action") is { ValueKind: JsonValueKind.String } a ? Payload.Text(a, "action").ToLowerInvariant() : null;
         var events = parser.Settings.GitHubEvents;
         var label = action is null ? eventName : $"{eventName}.{action}";
         if (!(action is not null && events.TryGetValue(label, out var command)) && !events.TryGetValue(eventName, out command))

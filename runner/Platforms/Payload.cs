@@ -160,8 +160,25 @@ internal static class Payload
             throw new PayloadException($"'{name}' must be a string");
         }
 
-        var text = value.GetString()!;
+        var text = Text(value, name);
         return text.Length <= maxLength ? text : throw new PayloadException($"'{name}' is longer than {maxLength} characters");
+    }
+
+    /// <summary>
+    /// A JSON string's value. An escaped lone surrogate (<c>"\uD83D"</c> without its pair) is valid JSON syntax but
+    /// no valid text: the reader throws <see cref="InvalidOperationException"/>, which is the sender's mistake (400),
+    /// not ours (it was a 500 until the reliability suite's corpus sent one).
+    /// </summary>
+    public static string Text(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new PayloadException($"'{name}' is not valid UTF-16 text (a lone surrogate escape)");
+        }
     }
 
     /// <summary>A string or number property as text (platform ids arrive as both), capped like <see cref="String"/>.</summary>

@@ -121,6 +121,7 @@ internal sealed partial class SandboxExecutor(
         var capture = new OutputCapture(specs.Options.OutputLimitBytes);
         MultiplexedStream? stream = null;
         Task? pump = null;
+        var startSent = false;
         using var pumpStop = new CancellationTokenSource();
         try
         {
@@ -134,6 +135,7 @@ internal sealed partial class SandboxExecutor(
             }
 
             stream = await runtime.AttachAsync(id, run.Token);
+            startSent = true;
             await runtime.StartAsync(id, run.Token);
             Log.Started(logger, request.TaskId, id);
             pump = PumpAsync(stream, capture, request.OnOutput, run, pumpStop.Token);
@@ -167,9 +169,10 @@ internal sealed partial class SandboxExecutor(
             await runtime.KillAsync(id, CancellationToken.None);
             return Ended(run.DecideReason(cancellationToken), null, capture, started, id);
         }
-        catch (ContainerEngineUnavailableException ex) when (pump is not null)
+        catch (ContainerEngineUnavailableException ex) when (startSent)
         {
-            // The engine went away while the task ran: its effects are unknown, so it must not be re-run silently.
+            // The engine went away once the start was sent (it may have started the container even if its answer was
+            // lost): the task's effects are unknown, so it must not be re-run silently.
             return Ended(SandboxEnding.Interrupted, null, capture, started, id) with { Error = ex.Message };
         }
         finally

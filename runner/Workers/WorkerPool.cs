@@ -73,11 +73,27 @@ internal sealed partial class WorkerPool(
     private async Task LoopAsync(int index, CancellationToken stoppingToken)
     {
         using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _claiming.Token);
+        var storeBackoff = TimeSpan.FromSeconds(1);
         try
         {
             while (!claiming.IsCancellationRequested)
             {
-                var task = await queue.ClaimNextAsync(instance.Id, stoppingToken);
+                TaskRecord? task;
+                try
+                {
+                    task = await queue.ClaimNextAsync(instance.Id, stoppingToken);
+                    storeBackoff = TimeSpan.FromSeconds(1);
+                }
+                catch (Exception ex) when (IsStoreFault(ex))
+                {
+                    // The store cannot write (disk full...): wait and retry rather than stop the runner, whose
+                    // intake still answers and whose running tasks still need to finish.
+                    Log.StoreUnavailable(logger, "claim", storeBackoff.TotalSeconds, ex.Message);
+                    await Task.Delay(storeBackoff, time, claiming.Token);
+                    storeBackoff = TimeSpan.FromTicks(Math.Min(storeBackoff.Ticks * 2, MaxBackoff.Ticks));
+                    continue;
+                }
+
                 if (task is null)
                 {
                     metrics.Queue(await queue.GetStatsAsync(stoppingToken));
@@ -138,7 +154,7 @@ internal sealed partial class WorkerPool(
                 outcome = outcome with { State = TaskState.Interrupted, Error = "the runner shut down while the task ran; not re-run because agents change code" };
             }
 
-            await queue.CompleteAsync(task.Id, outcome, CancellationToken.None);
+            await CompleteDurablyAsync(task.Id, outcome, stoppingToken);
             var elapsed = time.GetElapsedTime(started);
             metrics.Finished(task.Command, outcome.State, elapsed);
             audit.Write(new AuditRecord("task_finished")
@@ -162,6 +178,32 @@ internal sealed partial class WorkerPool(
             signal.Notify();
         }
     }
+
+    /// <summary>
+    /// Records the ending, retrying while the store cannot write (disk full...): the ending is known and true, and
+    /// recording it later beats stopping the runner, which would turn it into "interrupted" at the next start.
+    /// </summary>
+    private async Task CompleteDurablyAsync(string id, TaskOutcome outcome, CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                await queue.CompleteAsync(id, outcome, CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (IsStoreFault(ex) && !stoppingToken.IsCancellationRequested)
+            {
+                Log.StoreUnavailable(logger, "complete " + id, backoff.TotalSeconds, ex.Message);
+                await Task.Delay(backoff, time, stoppingToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    /// <summary>Faults of the store itself (a full disk, a locked or vanished file), as opposed to bugs of ours.</summary>
+    private static bool IsStoreFault(Exception ex) => ex is System.Data.Common.DbException or IOException;
 
     /// <summary>Runs the task, waiting with back-off while the engine is unavailable. Null: stopped before anything ran.</summary>
     private async Task<TaskOutcome?> ExecuteWithRetryAsync(TaskRecord task, RunningTask current, CancellationToken stoppingToken)
@@ -221,6 +263,9 @@ internal sealed partial class WorkerPool(
 
         [LoggerMessage(106, LogLevel.Error, "Task {TaskId} failed inside the runner")]
         public static partial void ExecutionFailed(ILogger logger, string taskId, Exception exception);
+
+        [LoggerMessage(107, LogLevel.Error, "Task queue unavailable during {Operation}; retrying in {Seconds} s: {Reason}")]
+        public static partial void StoreUnavailable(ILogger logger, string operation, double seconds, string reason);
 
         [LoggerMessage(105, LogLevel.Critical, "Worker {Index} failed; stopping the runner so it is restarted")]
         public static partial void WorkerFailed(ILogger logger, int index, Exception exception);

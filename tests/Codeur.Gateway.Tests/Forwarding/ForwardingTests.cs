@@ -71,6 +71,7 @@ public sealed class ForwardingTests
 
         Assert.Contains("runner is unreachable", await ResponseAssert.ErrorAsync(response, HttpStatusCode.BadGateway));
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
         var audit = Assert.Single(await gateway.AuditAsync(1));
         Assert.Equal(502, audit.GetProperty("status").GetInt32());
     }

@@ -21,6 +21,7 @@ public sealed class CodeurSystem : IAsyncDisposable
     private readonly int _gatewayPort;
     private readonly int _runnerPort;
     private readonly Dictionary<string, string> _environment;
+    private readonly Dictionary<string, string> _runnerEnvironment;
 
     private CodeurSystem(string directory, int gatewayPort, int runnerPort, string instanceId)
     {
@@ -29,6 +30,7 @@ public sealed class CodeurSystem : IAsyncDisposable
         _runnerPort = runnerPort;
         InstanceId = instanceId;
         _environment = new() { ["E2E_TOKEN"] = Token, ["E2E_GITHUB_SECRET"] = GitHubSecret, ["E2E_INTERNAL_TOKEN"] = InternalToken };
+        _runnerEnvironment = new(_environment);
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -47,15 +49,24 @@ public sealed class CodeurSystem : IAsyncDisposable
     public ServiceProcess? Gateway { get; private set; }
 
     /// <param name="extraYaml">More lines under <c>webhook:</c>, indented by two spaces.</param>
-    public static async Task<CodeurSystem> StartAsync(string extraYaml = "", int workers = 2, string? mappingYaml = null)
+    /// <param name="mappingYaml">Replaces the <c>project_mapping</c> lines; <c>{projects}</c> stands for <see cref="ProjectsRoot"/>.</param>
+    /// <param name="queueYaml">Replaces the <c>queue:</c> line (e.g. a queue on a small file system); <c>{directory}</c> stands for <see cref="Directory"/>.</param>
+    /// <param name="runnerEnvironment">More environment for the runner (e.g. <c>DOCKER_HOST</c> through a relay).</param>
+    public static async Task<CodeurSystem> StartAsync(
+        string extraYaml = "", int workers = 2, string? mappingYaml = null, string? queueYaml = null, IReadOnlyDictionary<string, string>? runnerEnvironment = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("codeur-e2e-").FullName;
         var (gatewayPort, runnerPort) = TwoFreePorts();
         var system = new CodeurSystem(directory, gatewayPort, runnerPort, "codeur-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var (name, value) in runnerEnvironment ?? new Dictionary<string, string>())
+        {
+            system._runnerEnvironment[name] = value;
+        }
+
         system.CreateProject("backend");
         system.CreateProject("frontend");
         var projects = system.ProjectsRoot;
-        var mapping = mappingYaml ?? $"""
+        var mapping = mappingYaml?.Replace("{projects}", projects, StringComparison.Ordinal) ?? $"""
               project_mapping:
                 - {"{"}pattern: "backend|api|server", path: "{projects}/backend", name: backend{"}"}
                 - {"{"}pattern: "frontend|web|ui", path: "{projects}/frontend", name: frontend{"}"}
@@ -78,16 +89,25 @@ public sealed class CodeurSystem : IAsyncDisposable
                 cpus: 1
                 sweep_interval: 5
                 commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; chatty*) for i in 1 2 3; do echo line-$i; sleep 0.4; done;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
-              queue: {"{"}backend: sqlite, path: "{directory}/codeur.db"{"}"}
+              {queueYaml?.Replace("{directory}", directory, StringComparison.Ordinal) ?? $"queue: {"{"}backend: sqlite, path: \"{directory}/codeur.db\"{"}"}"}
               audit: {"{"}path: "{directory}/audit.log"{"}"}
             {extraYaml}
             """;
         await File.WriteAllTextAsync(system.ConfigPath, yaml, TestContext.Current.CancellationToken);
         await system.StartRunnerAsync();
-        system.Gateway = ServiceProcess.Start("Gateway", system.ConfigPath, Path.Combine(directory, "gateway.log"), system._environment);
-        await system.Gateway.WaitHealthyAsync(new Uri($"http://127.0.0.1:{system._gatewayPort}/health"));
+        await system.StartGatewayAsync();
         return system;
     }
+
+    /// <summary>Starts the gateway (again, after a stop or a kill) on the same port and config.</summary>
+    public async Task StartGatewayAsync()
+    {
+        Gateway = ServiceProcess.Start("Gateway", ConfigPath, Path.Combine(_directory, "gateway.log"), _environment);
+        await Gateway.WaitHealthyAsync(new Uri(GatewayUrl, "/health"));
+    }
+
+    /// <summary>The gateway's address, what platforms and clients call.</summary>
+    public Uri GatewayUrl => new($"http://127.0.0.1:{_gatewayPort}");
 
     public string ConfigPath => Path.Combine(_directory, ".agent.yaml");
 
@@ -96,7 +116,7 @@ public sealed class CodeurSystem : IAsyncDisposable
 
     public async Task StartRunnerAsync()
     {
-        Runner = ServiceProcess.Start("Runner", ConfigPath, Path.Combine(_directory, "runner.log"), _environment);
+        Runner = ServiceProcess.Start("Runner", ConfigPath, Path.Combine(_directory, "runner.log"), _runnerEnvironment);
         await Runner.WaitHealthyAsync(new Uri($"http://127.0.0.1:{_runnerPort}/health"));
     }
 

@@ -59,6 +59,22 @@ public sealed class MalformedInputTests
         }
     }
 
+    [Theory]
+    [InlineData("api", """{"command":"run","args":["\uD83D^uD83D"],"project":"p"}""")]
+    [InlineData("api", """{"command":"run\uDC00","args":["x"]}""")]
+    [InlineData("github", """{"action":"\uD800opened","pull_request":{"title":"api"}}""")]
+    [InlineData("discord", """{"content":"!agent run \uDFFF","author":"a","channel_id":"c"}""")]
+    [InlineData("slack", """{"text":"!agent run \uD83D","user_id":"U1","channel_id":"C1"}""")]
+    public void Parse_LoneSurrogateEscape_HandledNeverThrows(string platform, string body)
+    {
+        // Valid JSON syntax, invalid text: System.Text.Json throws InvalidOperationException on GetString (found as a
+        // 500 by the reliability suite).
+        var result = Pipeline().Parse(platform, Request(Encoding.UTF8.GetBytes(body), Json));
+
+        AssertHandled(result);
+        Assert.IsNotType<IntakeResult.Command>(result);
+    }
+
     private static PlatformRequest Request(byte[] body, string contentType) =>
         new(body, contentType, PlatformRequest.NoHeaders, "token:fuzz");
 

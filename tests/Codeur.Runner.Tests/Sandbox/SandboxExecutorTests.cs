@@ -66,6 +66,28 @@ public sealed class SandboxExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_EngineLostDuringStart_InterruptedNotRetried()
+    {
+        // The start request may have reached the engine: the task may be running or done. Retrying it would run an
+        // agent twice (the reliability suite saw exactly that when it cut the engine mid-start).
+        var runtime = new ScriptedRuntime { BreaksDuring = "start" };
+
+        var result = await RunAsync(runtime);
+
+        Assert.Equal(SandboxEnding.Interrupted, result.Ending);
+        Assert.Contains("start", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_EngineLostBeforeStart_ThrowsSoTheTaskWaitsForTheEngine()
+    {
+        var runtime = new ScriptedRuntime { BreaksDuring = "attach" };
+
+        await Assert.ThrowsAsync<ContainerEngineUnavailableException>(() => RunAsync(runtime));
+        Assert.DoesNotContain("start", runtime.Calls);
+    }
+
+    [Fact]
     public async Task RunAsync_ExitNonZero_FailedWithCode()
     {
         var result = await RunAsync(new ScriptedRuntime { ExitCode = 2 });

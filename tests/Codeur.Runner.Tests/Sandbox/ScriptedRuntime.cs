@@ -32,6 +32,9 @@ internal sealed class ScriptedRuntime : IContainerRuntime
 
     public Action<ContainerInspectResponse> Tamper { get; init; }
 
+    /// <summary>Set: the engine connection breaks during the named call (after the engine may have acted on it).</summary>
+    public string BreaksDuring { get; init; }
+
     public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task PingAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -66,6 +69,11 @@ internal sealed class ScriptedRuntime : IContainerRuntime
     public Task<MultiplexedStream> AttachAsync(string id, CancellationToken cancellationToken)
     {
         Record("attach");
+        if (BreaksDuring == "attach")
+        {
+            return Task.FromException<MultiplexedStream>(new ContainerEngineUnavailableException("Docker engine not reachable (attach)", new IOException("reset")));
+        }
+
         var frames = new MemoryStream();
         Span<byte> header = stackalloc byte[8];
         for (var offset = 0; offset < Output.Length; offset += 4096)
@@ -86,7 +94,9 @@ internal sealed class ScriptedRuntime : IContainerRuntime
     {
         Record("start");
         Started.TrySetResult();
-        return Task.CompletedTask;
+        return BreaksDuring == "start"
+            ? Task.FromException(new ContainerEngineUnavailableException("Docker engine not reachable (start): connection reset", new IOException("reset")))
+            : Task.CompletedTask;
     }
 
     public async Task<long> WaitAsync(string id, CancellationToken cancellationToken)

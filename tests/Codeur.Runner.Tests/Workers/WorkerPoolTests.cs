@@ -279,6 +279,28 @@ public sealed class WorkerPoolTests : IAsyncLifetime
         Assert.True(ended.CancelRequested);
     }
 
+    [Fact]
+    public async Task ExecuteAsync_StoreFullOnClaimAndOnEnding_RetriesAndRecordsTheEndingWithoutStoppingTheRunner()
+    {
+        // Before: the first failed claim or completion stopped the host, and the task became "interrupted" at the
+        // next start although it had succeeded (found by the reliability suite's disk-full part).
+        var faulty = new FaultyStoreQueue(_queue, claimFailures: 2, completeFailures: 2);
+        var task = await EnqueueAsync("backend");
+
+        await StartPoolAsync(new ScriptedExecutor(), workers: 1, queue: faulty);
+        var deadline = DateTime.UtcNow + Bound;
+        while ((await _queue.GetAsync(task.Id, Ct))!.State != TaskState.Succeeded)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the ending was never recorded");
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Equal(2, faulty.ClaimsFailed);
+        Assert.Equal(2, faulty.CompletionsFailed);
+        Assert.False(_lifetime.StopRequested);
+    }
+
     private async Task<WorkerPool> StartPoolAsync(ITaskExecutor executor, int workers = 2, int grace = 0, ITaskQueue? queue = null)
     {
         var config = new AgentConfig

@@ -5,6 +5,7 @@ using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Platforms;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Replies;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
@@ -18,6 +19,8 @@ builder.Services.AddRunnerObservability();
 builder.Services.AddTaskQueue(config);
 builder.Services.AddSandbox(config);
 builder.Services.AddIntake();
+// Replies before workers: hosted services stop in reverse, so replies of tasks ending during the drain still go out.
+builder.Services.AddReplies(config);
 builder.Services.AddWorkers(config);
 
 var app = builder.Build();

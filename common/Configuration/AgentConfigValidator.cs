@@ -335,6 +335,53 @@ public static partial class AgentConfigValidator
         {
             yield return error;
         }
+
+        foreach (var error in ValidateReplies(w.Replies))
+        {
+            yield return error;
+        }
+    }
+
+    private static IEnumerable<ConfigError> ValidateReplies(RepliesSection r)
+    {
+        const string at = "webhook.replies";
+        (string Key, string? Url)[] urls =
+            [("github_api_url", r.GithubApiUrl), ("slack_api_url", r.SlackApiUrl), ("slack_hooks_url", r.SlackHooksUrl), ("discord_api_url", r.DiscordApiUrl), ("task_api_url", r.TaskApiUrl)];
+        foreach (var (key, url) in urls)
+        {
+            if (key == "task_api_url" && url is null)
+            {
+                continue;
+            }
+
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                yield return new($"{at}.{key}", "must be an absolute http:// or https:// URL");
+            }
+        }
+
+        if (r.ProgressInterval is < 0 or > 86_400)
+        {
+            yield return new($"{at}.progress_interval", "must be between 0 (off) and 86400 seconds");
+        }
+
+        if (r.Expiry is < 60 or > 30 * 86_400)
+        {
+            yield return new($"{at}.expiry", "must be between 60 and 2592000 seconds");
+        }
+
+        if (r.RequestTimeout is < 1 or > 300)
+        {
+            yield return new($"{at}.request_timeout", "must be between 1 and 300 seconds");
+        }
+
+        for (var i = 0; i < r.Redact.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(r.Redact[i]) || r.Redact[i].Length < 4)
+            {
+                yield return new($"{at}.redact[{i}]", "must be at least 4 characters (shorter strings would mask ordinary words)");
+            }
+        }
     }
 
     private static IEnumerable<ConfigError> ValidateBodyLimits(BodyLimitsSection limits)
@@ -431,6 +478,7 @@ public static partial class AgentConfigValidator
         w.SlackSigningSecret = NullIfBlank(w.SlackSigningSecret);
         w.DiscordPublicKey = NullIfBlank(w.DiscordPublicKey);
         w.GithubToken = NullIfBlank(w.GithubToken);
+        w.SlackBotToken = NullIfBlank(w.SlackBotToken);
         w.Runner.InternalToken = NullIfBlank(w.Runner.InternalToken);
     }
 

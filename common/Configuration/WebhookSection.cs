@@ -23,6 +23,9 @@ public sealed class WebhookSection
     public string? DiscordPublicKey { get; set; }
     public string? GithubToken { get; set; }
 
+    /// <summary>Slack bot token (<c>xoxb-...</c>) for <c>chat.postMessage</c> when there is no usable <c>response_url</c>.</summary>
+    public string? SlackBotToken { get; set; }
+
     /// <summary>Named bearer tokens (name → token) accepted besides <see cref="AuthToken"/>, whose name is <c>default</c>.</summary>
     public Dictionary<string, string> Tokens { get; set; } = [];
 
@@ -53,4 +56,6 @@ public sealed class WebhookSection
     public GithubSection Github { get; set; } = new();
 
     public RequestersSection Requesters { get; set; } = new();
+
+    public RepliesSection Replies { get; set; } = new();
 }

@@ -2,6 +2,7 @@ using Codeur.Audit;
 using Codeur.Http;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Replies;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.Runner.Intake;
@@ -9,9 +10,10 @@ namespace Codeur.Runner.Intake;
 /// <summary>
 /// Answers an intake request the way its platform expects. A Slack slash command or a Discord interaction signed
 /// by the platform gets a 200 message the user sees (for refusals too: a 4xx would show them only a generic
-/// failure); relays, the API and GitHub get the contract's status codes with JSON bodies.
+/// failure); relays, the API and GitHub get the contract's status codes with JSON bodies, and where the platform
+/// showed the user nothing, the acknowledgement or refusal also goes to the reply outbox (<see cref="TaskReplies"/>).
 /// </summary>
-internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit)
+internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit, TaskReplies? replies = null)
 {
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(10);
@@ -28,6 +30,9 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
     public Task PingAsync() => platform == "discord"
         ? context.Response.WriteAsJsonAsync(new { type = 1 }, Aborted)
         : context.Response.WriteAsJsonAsync(new { status = "pong" }, Aborted);
+
+    /// <summary>Stores the acknowledgement for platforms that show the user nothing of this answer (GitHub, mentions, relays).</summary>
+    public Task AcknowledgeAsync(TaskRecord task, int position) => replies?.AcceptedAsync(task, position) ?? Task.CompletedTask;
 
     public async Task QueuedAsync(TaskRecord task, int position)
     {
@@ -66,21 +71,27 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         await context.Response.WriteAsJsonAsync(new { task_id = task.Id, state = task.State.ToName(), cancel_requested = true }, RunnerJson.Options, Aborted);
     }
 
-    public async Task QueueFullAsync(string requester)
+    public async Task QueueFullAsync(string requester, string? replyContext = null)
     {
         Audit(StatusCodes.Status503ServiceUnavailable, "queue full", requester, null);
         metrics.Error("queue_full");
+        var text = $"the task queue is full; try again in {QueueFullRetry.TotalSeconds:0} seconds";
         if (IsChatResponse)
         {
-            await ChatAsync($"The task queue is full; try again in {QueueFullRetry.TotalSeconds:0} seconds.", visibleToChannel: false);
+            await ChatAsync("Refused: " + text + ".", visibleToChannel: false);
             return;
+        }
+
+        if (replies is not null)
+        {
+            await replies.RejectedAsync(platform, replyContext, text);
         }
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue is full", QueueFullRetry);
     }
 
     /// <summary>The store failed to take the task (e.g. its disk is full): 503 with Retry-After, nothing accepted.</summary>
-    public async Task StoreUnavailableAsync(string requester)
+    public async Task StoreUnavailableAsync(string requester, string? replyContext = null)
     {
         Audit(StatusCodes.Status503ServiceUnavailable, "the task queue could not store the task", requester, null);
         metrics.Error("queue_unavailable");
@@ -90,10 +101,15 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
+        if (replies is not null)
+        {
+            await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
+        }
+
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue cannot store tasks right now", StoreRetry);
     }
 
-    public async Task RejectAsync(int status, string type, string message, string? requester, string? project = null)
+    public async Task RejectAsync(int status, string type, string message, string? requester, string? project = null, string? replyContext = null)
     {
         Audit(status, message, requester, project);
         metrics.Error(type);
@@ -101,6 +117,11 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         {
             await ChatAsync("Refused: " + message, visibleToChannel: false);
             return;
+        }
+
+        if (replies is not null)
+        {
+            await replies.RejectedAsync(platform, replyContext, message);
         }
 
         await JsonError.WriteAsync(context, status, message);

@@ -5,6 +5,7 @@ using Codeur.Runner.Commands;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Platforms;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Replies;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
 
@@ -33,7 +34,7 @@ internal static partial class IntakeEndpoints
         var metrics = services.GetRequiredService<RunnerMetrics>();
         var audit = services.GetRequiredService<AuditLog>();
         var caller = CallerIdentity.From(context);
-        var answer = new IntakeAnswer(context, platform, caller, metrics, audit);
+        var answer = new IntakeAnswer(context, platform, caller, metrics, audit, services.GetService<TaskReplies>());
         metrics.Request(platform);
 
         var body = await ReadBodyAsync(context);
@@ -61,7 +62,7 @@ internal static partial class IntakeEndpoints
                 await context.Response.WriteAsJsonAsync(new { challenge = challenge.Value }, RunnerJson.Options, context.RequestAborted);
                 return;
             case IntakeResult.Rejected rejected:
-                await answer.RejectAsync(rejected.Error.StatusCode, ErrorType(rejected.Error.StatusCode), rejected.Error.Message, rejected.Requester);
+                await answer.RejectAsync(rejected.Error.StatusCode, ErrorType(rejected.Error.StatusCode), rejected.Error.Message, rejected.Requester, replyContext: rejected.ReplyContext);
                 return;
             case IntakeResult.Command command:
                 await EnqueueAsync(context, command.Request, pipeline, queue, answer, services);
@@ -82,7 +83,7 @@ internal static partial class IntakeEndpoints
         var decision = pipeline.Decide(command);
         if (decision.Task is not { } task)
         {
-            await answer.RejectAsync(decision.Error!.StatusCode, ErrorType(decision.Error.StatusCode), decision.Error.Message, command.Requester, decision.Project);
+            await answer.RejectAsync(decision.Error!.StatusCode, ErrorType(decision.Error.StatusCode), decision.Error.Message, command.Requester, decision.Project, command.ReplyContext);
             return;
         }
 
@@ -96,14 +97,14 @@ internal static partial class IntakeEndpoints
             // The store cannot take the task (disk full, database locked or gone): nothing was promised, so the caller
             // hears 503 with Retry-After and may try again, rather than a 500 for a condition that will clear.
             Log.EnqueueFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IntakeEndpoints)), command.Platform, ex);
-            await answer.StoreUnavailableAsync(command.Requester);
+            await answer.StoreUnavailableAsync(command.Requester, command.ReplyContext);
             return;
         }
 
         switch (result.Status)
         {
             case EnqueueStatus.Full:
-                await answer.QueueFullAsync(command.Requester);
+                await answer.QueueFullAsync(command.Requester, command.ReplyContext);
                 return;
             case EnqueueStatus.Duplicate:
                 await answer.DuplicateAsync(result.Task!);
@@ -111,6 +112,9 @@ internal static partial class IntakeEndpoints
         }
 
         var created = result.Task!;
+
+        // The acknowledgement is stored before a worker is woken, so it is ahead of the ending in the outbox.
+        await answer.AcknowledgeAsync(created, result.QueuePosition);
         services.GetRequiredService<WorkSignal>().Notify();
         audit.Write(new AuditRecord("task_queued")
         {
@@ -124,9 +128,10 @@ internal static partial class IntakeEndpoints
     }
 
     /// <summary>
-    /// <c>!agent cancel TASK_ID</c> from chat: only the requester of the task may cancel it. A bearer identity may
-    /// cancel any task only on <c>/api/tasks</c>: a chat relay also holds a bearer token, but speaks for the chat
-    /// author named in its body, who must be the task's requester.
+    /// <c>!agent cancel TASK_ID</c> from chat: only the requester of the task, or an admin of that platform
+    /// (<c>replies.admins</c>), may cancel it. A bearer identity may cancel any task only on <c>/api/tasks</c>: a chat
+    /// relay also holds a bearer token, but speaks for the chat author named in its body, who must be the task's
+    /// requester or an admin. The ending reply ("cancelled") goes where the task's own replies go.
     /// </summary>
     private static async Task CancelAsync(CommandRequest command, ITaskQueue queue, IntakeAnswer answer, IServiceProvider services)
     {
@@ -134,20 +139,21 @@ internal static partial class IntakeEndpoints
         var task = id is null ? null : await queue.GetAsync(id, answer.Aborted);
         if (task is null)
         {
-            await answer.RejectAsync(StatusCodes.Status404NotFound, "not_found", id is null ? "cancel needs a task id" : $"no task {id}", command.Requester);
+            await answer.RejectAsync(StatusCodes.Status404NotFound, "not_found", id is null ? "cancel needs a task id" : $"no task {id}", command.Requester, replyContext: command.ReplyContext);
             return;
         }
 
         var apiCaller = command.Platform == "api" && answer.Caller.Identity.StartsWith("token:", StringComparison.Ordinal);
-        if (!apiCaller && !(task.Platform == command.Platform && string.Equals(task.Requester, command.Requester, StringComparison.OrdinalIgnoreCase)))
+        var owner = task.Platform == command.Platform && string.Equals(task.Requester, command.Requester, StringComparison.OrdinalIgnoreCase);
+        if (!apiCaller && !owner && !IsAdmin(services.GetRequiredService<Codeur.Configuration.AgentConfig>(), command))
         {
-            await answer.RejectAsync(StatusCodes.Status403Forbidden, "forbidden", "only the requester of a task may cancel it", command.Requester);
+            await answer.RejectAsync(StatusCodes.Status403Forbidden, "forbidden", "only the requester of a task or an admin may cancel it", command.Requester, replyContext: command.ReplyContext);
             return;
         }
 
         if (task.State.IsFinal())
         {
-            await answer.RejectAsync(StatusCodes.Status409Conflict, "conflict", $"task {task.Id} already ended: {task.State.ToName()}", command.Requester);
+            await answer.RejectAsync(StatusCodes.Status409Conflict, "conflict", $"task {task.Id} already ended: {task.State.ToName()}", command.Requester, replyContext: command.ReplyContext);
             return;
         }
 
@@ -158,6 +164,19 @@ internal static partial class IntakeEndpoints
         }
 
         await answer.CancelRequestedAsync(after ?? task);
+    }
+
+    private static bool IsAdmin(Codeur.Configuration.AgentConfig config, CommandRequest command)
+    {
+        var admins = config.Webhook.Replies.Admins;
+        var list = command.Platform switch
+        {
+            "github" => admins.Github,
+            "slack" => admins.Slack,
+            "discord" => admins.Discord,
+            _ => null,
+        };
+        return list is not null && list.Contains(command.Requester, StringComparer.OrdinalIgnoreCase);
     }
 
     private static string ErrorType(int status) => status switch

@@ -16,6 +16,9 @@ internal sealed class RunnerMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _finished;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _repliesSent;
+    private readonly Counter<long> _replyFailures;
+    private readonly Counter<long> _repliesExpired;
     private int _queued;
     private int _running;
     private int _busy;
@@ -29,6 +32,9 @@ internal sealed class RunnerMetrics
         _finished = meter.CreateCounter<long>("tasks_finished", description: "Tasks that reached a final state, by command and ending.");
         _duration = meter.CreateHistogram<double>("task_execution_duration", unit: "s", description: "Time from start to end of a task, by command and ending.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600] });
+        _repliesSent = meter.CreateCounter<long>("replies_sent", description: "Replies delivered to a platform, by platform and kind.");
+        _replyFailures = meter.CreateCounter<long>("reply_failures", description: "Failed reply delivery attempts, by platform and kind.");
+        _repliesExpired = meter.CreateCounter<long>("replies_expired", description: "Replies given up (expired or undeliverable), by platform and kind.");
         meter.CreateObservableGauge("task_queue_length", () => Volatile.Read(ref _queued), description: "Tasks waiting to run.");
         meter.CreateObservableGauge("tasks_running", () => Volatile.Read(ref _running), description: "Tasks running on any runner sharing the queue.");
         meter.CreateObservableGauge("worker_pool_utilization", () => (double)Volatile.Read(ref _busy) / workers, description: "Busy workers / workers on this runner (0..1).");
@@ -47,6 +53,12 @@ internal sealed class RunnerMetrics
             _duration.Record(d.TotalSeconds, tags);
         }
     }
+
+    public void ReplySent(string platform, string kind) => _repliesSent.Add(1, new("platform", platform), new("kind", kind));
+
+    public void ReplyFailed(string platform, string kind) => _replyFailures.Add(1, new("platform", platform), new("kind", kind));
+
+    public void ReplyExpired(string platform, string kind) => _repliesExpired.Add(1, new("platform", platform), new("kind", kind));
 
     public void Busy(int delta) => Interlocked.Add(ref _busy, delta);
 

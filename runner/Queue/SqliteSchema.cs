@@ -76,6 +76,29 @@ internal static class SqliteSchema
         """
         ALTER TABLE tasks ADD COLUMN worktree INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 5: the reply outbox (runner/Replies). One row per message to a platform, kept after delivery so a
+        // progress edit can find the acknowledgement's platform id (message_ref). Content is stored redacted.
+        """
+        CREATE TABLE replies (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id         TEXT,
+            platform        TEXT    NOT NULL,
+            kind            TEXT    NOT NULL CHECK (kind IN ('ack', 'progress', 'ending', 'rejection')),
+            context         TEXT    NOT NULL,
+            content         TEXT    NOT NULL,
+            state           TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'expired')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            expires_at      INTEGER NOT NULL,
+            created_at      INTEGER NOT NULL,
+            delivered_at    INTEGER,
+            message_ref     TEXT,
+            last_error      TEXT
+        ) STRICT;
+        CREATE INDEX ix_replies_due ON replies (state, next_attempt_at);
+        CREATE INDEX ix_replies_task ON replies (task_id, id);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

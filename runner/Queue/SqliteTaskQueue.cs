@@ -367,13 +367,14 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         _connectionString = connectionString;
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    // Internal: the reply outbox shares the file and its single writer.
+    internal async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
         return await _writer!.WriteAsync((connection, transaction, _) => work(connection, transaction), cancellationToken);
     }
 
-    private async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    internal async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
         await using var connection = await OpenAsync(_connectionString!, cancellationToken);
@@ -400,7 +401,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         }
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -63,6 +63,13 @@ internal sealed partial class LeaseKeeper(
                     {
                         await queue.UnfenceAsync(id, stoppingToken);
                     }
+
+                    // The dead runner cannot tell its user; the sweeper does ("interrupted", like any other ending).
+                    if (services.GetService<Replies.TaskReplies>() is { } replies
+                        && await services.GetRequiredService<ITaskQueue>().GetAsync(id, stoppingToken) is { } task)
+                    {
+                        await replies.EndedAsync(task);
+                    }
                 }
 
                 if (swept.Released.Count > 0 || swept.Interrupted.Count > 0)

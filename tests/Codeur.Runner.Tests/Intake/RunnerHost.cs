@@ -28,11 +28,13 @@ internal sealed class RunnerHost : IAsyncDisposable
 
     private readonly WebApplicationFactory<Program> _factory;
     private readonly string _directory;
+    private readonly bool _ownsDirectory;
 
-    private RunnerHost(WebApplicationFactory<Program> factory, string directory, HttpClient client)
+    private RunnerHost(WebApplicationFactory<Program> factory, string directory, bool ownsDirectory, HttpClient client)
     {
         _factory = factory;
         _directory = directory;
+        _ownsDirectory = ownsDirectory;
         Client = client;
     }
 
@@ -41,9 +43,23 @@ internal sealed class RunnerHost : IAsyncDisposable
 
     public ITaskQueue Queue => _factory.Services.GetRequiredService<ITaskQueue>();
 
-    public static async Task<RunnerHost> StartAsync(ITaskExecutor executor, int capacity = 1000, int workers = 2)
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>
+    /// Starts the runner. <paramref name="extraConfig"/> is more <c>webhook:</c> keys (two-space indented lines);
+    /// <paramref name="directory"/> reuses a directory (and its queue file) that outlives this host, as a restart would.
+    /// </summary>
+    public static async Task<RunnerHost> StartAsync(ITaskExecutor executor, int capacity = 1000, int workers = 2, string extraConfig = "", string? directory = null)
     {
-        var directory = Directory.CreateTempSubdirectory("codeur-runner-http-").FullName;
+        // Tests that do not look at replies must not send any to the real platforms: aim them at the discard port,
+        // which refuses connections at once.
+        if (!extraConfig.Contains("  replies:", StringComparison.Ordinal))
+        {
+            extraConfig += "\n  replies: {github_api_url: \"http://127.0.0.1:9\", slack_api_url: \"http://127.0.0.1:9\", slack_hooks_url: \"http://127.0.0.1:9\", discord_api_url: \"http://127.0.0.1:9\"}";
+        }
+
+        var ownsDirectory = directory is null;
+        directory ??= Directory.CreateTempSubdirectory("codeur-runner-http-").FullName;
         var project = Directory.CreateDirectory(Path.Combine(directory, "backend")).FullName;
         var configPath = Path.Combine(directory, ".agent.yaml");
         await File.WriteAllTextAsync(configPath, $$"""
@@ -55,6 +71,7 @@ internal sealed class RunnerHost : IAsyncDisposable
               audit: {path: "{{Path.Combine(directory, "audit.log")}}"}
               project_mapping:
                 - {pattern: "^backend$", path: "{{project}}", name: "backend"}
+            {{extraConfig}}
             """, TestContext.Current.CancellationToken);
 
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -69,7 +86,7 @@ internal sealed class RunnerHost : IAsyncDisposable
         });
         var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         client.Timeout = TimeSpan.FromSeconds(10);
-        return new RunnerHost(factory, directory, client);
+        return new RunnerHost(factory, directory, ownsDirectory, client);
     }
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
@@ -140,6 +157,9 @@ internal sealed class RunnerHost : IAsyncDisposable
     {
         Client.Dispose();
         await _factory.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        if (_ownsDirectory)
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 }

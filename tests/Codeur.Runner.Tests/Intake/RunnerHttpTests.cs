@@ -285,7 +285,7 @@ public sealed partial class RunnerHttpTests
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         using var body = await ReadJsonAsync(response);
-        Assert.Equal("only the requester of a task may cancel it", body.RootElement.GetProperty("error").GetString());
+        Assert.Equal("only the requester of a task or an admin may cancel it", body.RootElement.GetProperty("error").GetString());
         var stored = await host.Queue.GetAsync(id, Ct);
         Assert.False(stored!.CancelRequested);
         Assert.False(stored.State.IsFinal());

@@ -1,0 +1,93 @@
+using Codeur.Configuration;
+using Codeur.Runner.Queue;
+
+namespace Codeur.Runner.Replies;
+
+/// <summary>
+/// Where intake, the queue and the progress reporter hand over replies: formats them (redacted), stores them in the
+/// outbox with their expiry, and wakes the dispatcher. Storing never fails the caller: a task's completion or a
+/// request's answer must not be undone by a reply, so a store failure is logged and metered instead.
+/// </summary>
+internal sealed partial class TaskReplies(
+    IReplyOutbox outbox,
+    ReplyFormatter formatter,
+    ReplyDispatcher dispatcher,
+    AgentConfig config,
+    TimeProvider time,
+    Observability.RunnerMetrics metrics,
+    ILogger<TaskReplies> logger)
+{
+    private readonly TimeSpan _expiry = TimeSpan.FromSeconds(config.Webhook.Replies.Expiry);
+
+    /// <summary>Platforms we can answer on (the API caller polls the task API instead).</summary>
+    public static bool CanReply(string platform) => platform is "github" or "slack" or "discord";
+
+    /// <summary>
+    /// True when the platform showed nothing when the task was accepted, so we post an acknowledgement: GitHub
+    /// always; a Slack mention (no response_url); a Discord message relay (no interaction token).
+    /// </summary>
+    public static bool NeedsAck(string platform, string? replyContext)
+    {
+        var context = ReplyContext.Parse(replyContext);
+        return platform switch
+        {
+            "github" => context["issue_number"] is not null,
+            "slack" => context["response_url"] is null && context["channel_id"] is not null,
+            "discord" => context["interaction_token"] is null && context["channel_id"] is not null,
+            _ => false,
+        };
+    }
+
+    public Task AcceptedAsync(TaskRecord task, int position)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return NeedsAck(task.Platform, task.ReplyContext)
+            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, () => formatter.Ack(task, position))
+            : Task.CompletedTask;
+    }
+
+    public Task RejectedAsync(string platform, string? replyContext, string message) =>
+        CanReply(platform) && replyContext is not null
+            ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, () => formatter.Rejection(message, time.GetUtcNow()))
+            : Task.CompletedTask;
+
+    public Task EndedAsync(TaskRecord task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, () => formatter.Ending(task));
+    }
+
+    public Task ProgressAsync(TaskRecord task, TimeSpan elapsed, string output)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, () => formatter.Progress(task, elapsed, output));
+    }
+
+    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, Func<ReplyContent> content)
+    {
+        if (!CanReply(platform) || replyContext is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await outbox.AddAsync(
+                new OutgoingReply { Platform = platform, TaskId = taskId, Kind = kind, Context = replyContext, Content = content() },
+                time.GetUtcNow() + _expiry,
+                CancellationToken.None);
+            dispatcher.Notify();
+        }
+        catch (Exception ex)
+        {
+            metrics.ReplyExpired(platform, kind.ToName());
+            Log.StoreFailed(logger, kind.ToName(), platform, taskId, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(310, LogLevel.Error, "Could not store reply {Kind} to {Platform} for task {TaskId}")]
+        public static partial void StoreFailed(ILogger logger, string kind, string platform, string? taskId, Exception exception);
+    }
+}

@@ -65,8 +65,15 @@ public sealed class ComposeStackTests(ImagesFixture images)
         var task = await WaitFinishedAsync(http, stack.BearerToken, taskId);
         Assert.Equal("succeeded", task.GetProperty("state").GetString());
         Assert.Contains(Task, task.GetProperty("output").GetString(), StringComparison.Ordinal);
-        // The stand-in agent wrote into the project on the host: the path meant the same thing to runner and engine.
-        Assert.Contains(Task, await File.ReadAllTextAsync(Path.Combine(stack.ProjectsDir, "demo", "AGENT_TASKS.md"), Ct), StringComparison.Ordinal);
+        // The stand-in agent wrote into the project on the host (the path meant the same thing to runner and engine),
+        // on the task's own branch in its own worktree: the user's checkout is untouched.
+        var demo = Path.Combine(stack.ProjectsDir, "demo");
+        var branch = task.GetProperty("git").GetProperty("branch").GetString();
+        Assert.Equal("codeur/" + taskId, branch);
+        var written = (await Tool.RunAsync("git", ["-c", "safe.directory=*", "show", branch + ":AGENT_TASKS.md"], TimeSpan.FromSeconds(30), workingDirectory: demo, cancellationToken: Ct))
+            .EnsureSuccess("git show the task's branch");
+        Assert.Contains(Task, written.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(demo, "AGENT_TASKS.md")), "the agent wrote into the user's checkout");
 
         await AssertHardenedAsync(stack);
         // The redis service belongs to its profile: a plain `up` does not start it.

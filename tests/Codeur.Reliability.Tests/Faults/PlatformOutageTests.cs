@@ -149,6 +149,10 @@ public sealed class PlatformOutageTests
         var log = await system.Runner!.ReadLogAsync();
         var warned = log.Split('\n').Count(l => l.Contains("for task", StringComparison.Ordinal) && l.Contains("failed (attempt", StringComparison.Ordinal));
         Assert.True(warned > 0, "no failed delivery attempt was logged");
+
+        // An outage that recovers is logged as warnings, one per failed delivery, not as errors with stack traces.
+        var errors = log.Split('\n').Where(l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, $"{errors.Count} error lines in the runner log, first: {errors.FirstOrDefault()?[..Math.Min(300, errors[0].Length)]}");
         Assert.True(healthChecks > 0);
         var elapsed = clock.Elapsed;
         Assert.True(elapsed < TimeSpan.FromSeconds(90), $"the part took {elapsed.TotalSeconds:0} s (bound 90 s)");
@@ -162,6 +166,7 @@ public sealed class PlatformOutageTests
             reply_failures_metered_before_restart = meteredBeforeRestart,
             reply_failures_metered_after_restart = meteredAfterRestart,
             failures_logged = warned,
+            runner_log_kib = log.Length / 1024,
             runner_health_checks_ok = healthChecks,
             replies_delivered_after_recovery = answered.Count,
             all_delivered_after_s = Math.Round(deliveredAfter.TotalSeconds, 1),

@@ -43,6 +43,11 @@ public static class AgentConfigHostingExtensions
                 ["Logging:LogLevel:Yarp"] = "Warning",
                 ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
 
+                // The reply clients' resilience pipeline would log every failed HTTP try as an Error with a stack trace
+                // (about 20 KB per delivery against a hanging platform). ReplyDispatcher logs each failed delivery as
+                // one Warning with its reason instead; an outage that recovers is no error.
+                ["Logging:LogLevel:Polly"] = "None",
+
                 // Requests Kestrel itself refuses (bad framing, oversized headers) never reach the audit trail: keep them in the log.
                 ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.BadRequests"] = "Debug",
             },

@@ -52,26 +52,19 @@ GOAL_ADDED_P99=2.0   # ms, gateway p99 - direct p99, at 16 connections
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 # ---------------------------------------------------------------- prerequisites
 need_install=()
 command -v wrk >/dev/null || need_install+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_install+=(nginx-light)
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing ${need_install[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}" >/dev/null
-fi
+install_missing "${need_install[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v dotnet >/dev/null || [ -n "$GATEWAY_DIR" ] || die "dotnet SDK not found"
 command -v curl >/dev/null || die "curl not found"
 
-for port in "$UPSTREAM_PORT" "$GATEWAY_PORT" "$PROXY_PORT"; do
-  if ss -Hltn "sport = :$port" | grep -q .; then die "port $port is in use (set PORT_BASE)"; fi
-done
+require_free_ports "$UPSTREAM_PORT" "$GATEWAY_PORT" "$PROXY_PORT"
 
 # ---------------------------------------------------------------- temp dir and cleanup
 TMP=$(mktemp -d /tmp/codeur-gateway-bench.XXXXXX)
@@ -79,11 +72,7 @@ PIDS=()
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_pids 50
   if [ "$KEEP_TMP" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
   exit "$rc"
 }

@@ -62,8 +62,8 @@ GOAL_P99=20      # ms, ours p99 at the fixed rate
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 # ---------------------------------------------------------------- prerequisites
 need_install=()
@@ -71,21 +71,14 @@ command -v wrk >/dev/null || need_install+=(wrk)
 command -v webhook >/dev/null || need_install+=(webhook)
 command -v sqlite3 >/dev/null || need_install+=(sqlite3)
 command -v openssl >/dev/null || need_install+=(openssl)
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing ${need_install[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}" >/dev/null
-fi
+install_missing "${need_install[@]}"
 command -v dotnet >/dev/null || [ -n "$BUILD_DIR" ] || die "dotnet SDK not found"
 command -v curl >/dev/null || die "curl not found"
 docker info >/dev/null 2>&1 || die "no Docker engine (see deploy/ensure-docker.sh); the runner's worker needs one"
 docker image inspect "$SANDBOX_IMAGE" >/dev/null 2>&1 \
   || die "sandbox image $SANDBOX_IMAGE missing (deploy/sandbox/build-offline.sh $SANDBOX_IMAGE)"
 
-for port in "$GATEWAY_PORT" "$RUNNER_PORT" "$WEBHOOK_PORT"; do
-  if ss -Hltn "sport = :$port" | grep -q .; then die "port $port is in use (set PORT_BASE)"; fi
-done
+require_free_ports "$GATEWAY_PORT" "$RUNNER_PORT" "$WEBHOOK_PORT"
 
 # ---------------------------------------------------------------- temp dir and cleanup
 TMP=$(mktemp -d /tmp/codeur-runner-bench.XXXXXX)
@@ -93,11 +86,7 @@ PIDS=()
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_pids
   # The runner removes its task containers when it stops; sweep what a killed runner may have left behind.
   if [ -n "${RUN_ID:-}" ]; then
     docker ps -aq --filter "label=codeur.runner=bench-$RUN_ID" 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
@@ -111,13 +100,7 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- build
 if [ -z "$BUILD_DIR" ]; then
   BUILD_DIR=$TMP/bin
-  log "publishing gateway and runner (Release) to $BUILD_DIR"
-  # --artifacts-path keeps bin/obj out of the source tree.
-  for project in gateway runner; do
-    (cd "$REPO" && dotnet publish "$project" -c Release -o "$BUILD_DIR/$project" \
-      --artifacts-path "$TMP/artifacts" -nologo -v quiet) >>"$TMP/publish.log" 2>&1 \
-      || { tail -30 "$TMP/publish.log" >&2; die "dotnet publish $project failed"; }
-  done
+  publish_services "$BUILD_DIR" gateway runner
 fi
 [ -f "$BUILD_DIR/gateway/Codeur.Gateway.dll" ] || die "no gateway/Codeur.Gateway.dll in $BUILD_DIR"
 [ -f "$BUILD_DIR/runner/Codeur.Runner.dll" ] || die "no runner/Codeur.Runner.dll in $BUILD_DIR"

@@ -36,35 +36,24 @@ REDIS_PORT=$((PORT_BASE + 9))
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 need_install=()
 command -v wrk >/dev/null || need_install+=(wrk)
 command -v redis-server >/dev/null || need_install+=(redis-server)
 command -v redis-cli >/dev/null || need_install+=(redis-tools)
 command -v sqlite3 >/dev/null || need_install+=(sqlite3)
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing ${need_install[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}" >/dev/null
-fi
+install_missing "${need_install[@]}"
 docker info >/dev/null 2>&1 || die "no Docker engine (deploy/ensure-docker.sh)"
 docker image inspect "$SANDBOX_IMAGE" >/dev/null 2>&1 || die "sandbox image $SANDBOX_IMAGE missing (deploy/sandbox/build-offline.sh)"
-for port in $PORT_BASE $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)) $REDIS_PORT; do
-  if ss -Hltn "sport = :$port" | grep -q .; then die "port $port is in use (set PORT_BASE)"; fi
-done
+require_free_ports $PORT_BASE $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)) $REDIS_PORT
 
 TMP=$(mktemp -d /tmp/codeur-scale-bench.XXXXXX)
 RUN_ID=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PIDS=()
 stop_all() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_pids
   PIDS=()
   docker ps -aq --filter "label=codeur.runner" --format '{{.ID}} {{.Label "codeur.runner"}}' 2>/dev/null \
     | awk -v id="$RUN_ID" 'index($2, id) { print $1 }' | xargs -r docker rm -f >/dev/null 2>&1 || true
@@ -82,12 +71,7 @@ trap 'exit 130' INT TERM
 
 if [ -z "$BUILD_DIR" ]; then
   BUILD_DIR=$TMP/bin
-  log "publishing gateway and runner (Release) to $BUILD_DIR"
-  for project in gateway runner; do
-    (cd "$REPO" && dotnet publish "$project" -c Release -o "$BUILD_DIR/$project" \
-      --artifacts-path "$TMP/artifacts" -nologo -v quiet) >>"$TMP/publish.log" 2>&1 \
-      || { tail -30 "$TMP/publish.log" >&2; die "dotnet publish $project failed"; }
-  done
+  publish_services "$BUILD_DIR" gateway runner
 fi
 
 # One redis-server for every Redis arm, durable like the SQLite queue (appendfsync always) unless told otherwise.

@@ -201,9 +201,9 @@ public static partial class AgentConfigValidator
         {
             yield return new($"{p}.sandbox.network", "must be 'none', 'egress' or 'bridge'");
         }
-        else if (s.Network == "egress" && s.EgressAllow.Count == 0)
+        else if (s.Network == "egress" && s.EgressAllow.Count == 0 && s.EgressPrivateGateways.Count == 0)
         {
-            yield return new($"{p}.sandbox.egress_allow", "must list at least one host name when network is 'egress'");
+            yield return new($"{p}.sandbox.egress_allow", "must list at least one host name when network is 'egress' (or set egress_private_gateways)");
         }
 
         for (var i = 0; i < s.EgressAllow.Count; i++)
@@ -211,6 +211,14 @@ public static partial class AgentConfigValidator
             if (!EgressHost().IsMatch(s.EgressAllow[i] ?? ""))
             {
                 yield return new($"{p}.sandbox.egress_allow[{i}]", "must be a host name such as api.anthropic.com (a leading dot admits subdomains), not an address");
+            }
+        }
+
+        for (var i = 0; i < s.EgressPrivateGateways.Count; i++)
+        {
+            foreach (var error in ValidateEgressGateway(s.EgressPrivateGateways[i], $"{p}.sandbox.egress_private_gateways[{i}]"))
+            {
+                yield return error;
             }
         }
 
@@ -494,6 +502,43 @@ public static partial class AgentConfigValidator
         catch (ArgumentException)
         {
             return false;
+        }
+    }
+
+    private static IEnumerable<ConfigError> ValidateEgressGateway(EgressGatewayEntry? gateway, string key)
+    {
+        if (gateway is null)
+        {
+            yield return new(key, "must be a mapping {host, cidrs, ports}");
+            yield break;
+        }
+
+        if (gateway.Host is null || gateway.Host.StartsWith('.') || !EgressHost().IsMatch(gateway.Host))
+        {
+            yield return new($"{key}.host", "must be one exact host name such as llm.internal (no leading dot), not an address");
+        }
+
+        if (gateway.Cidrs is null || gateway.Cidrs.Count == 0)
+        {
+            yield return new($"{key}.cidrs", "must list the address ranges the host resolves into, such as 10.1.2.0/24");
+        }
+        else
+        {
+            for (var j = 0; j < gateway.Cidrs.Count; j++)
+            {
+                var text = gateway.Cidrs[j];
+                if (text is null || !text.Contains('/', StringComparison.Ordinal) || !System.Net.IPNetwork.TryParse(text, out var range)
+                    || range.BaseAddress.IsIPv4MappedToIPv6 || text.Contains("::ffff:", StringComparison.OrdinalIgnoreCase)
+                    || (range.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? range.PrefixLength < 8 : range.PrefixLength < 32))
+                {
+                    yield return new($"{key}.cidrs[{j}]", "must be a CIDR range: IPv4 /8 or narrower, IPv6 /32 or narrower, the base address without host bits (e.g. 10.1.2.0/24)");
+                }
+            }
+        }
+
+        if (gateway.Ports is null || gateway.Ports.Count == 0 || gateway.Ports.Any(port => port is < 1 or > 65535))
+        {
+            yield return new($"{key}.ports", "must list ports between 1 and 65535");
         }
     }
 

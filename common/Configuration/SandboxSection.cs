@@ -53,6 +53,9 @@ public sealed class SandboxSection
     /// <summary>Host names the <c>egress</c> proxy admits (<c>.example.com</c> admits subdomains too).</summary>
     public List<string> EgressAllow { get; set; } = [];
 
+    /// <summary>Private model gateways the <c>egress</c> proxy admits, each by host name, address range and port together.</summary>
+    public List<EgressGatewayEntry> EgressPrivateGateways { get; set; } = [];
+
     /// <summary>The internal Docker network of <c>network: egress</c>; its proxy container is named after it.</summary>
     public string EgressNetwork { get; set; } = "codeur-egress";
 

@@ -11,7 +11,8 @@ namespace Codeur.Runner.Sandbox;
 /// <c>network: egress</c>: makes sure the internal network and its allowlisting proxy exist before a run container
 /// joins them. The network is created <c>Internal</c> (the engine gives it no route out); the proxy container
 /// (<c>deploy/egress-proxy</c>, squid) sits on it and on the default bridge, so it is the only way out, and admits
-/// only <c>sandbox.egress_allow</c> by host name, never a private or link-local address.
+/// only <c>sandbox.egress_allow</c> by the requested host name (never an IP literal, never a private or link-local
+/// address in any spelling), plus <c>sandbox.egress_private_gateways</c> by name, range and port together.
 /// </summary>
 /// <remarks>
 /// The runner does this itself, through the Docker client it already holds, rather than leaving it to an operator:
@@ -35,7 +36,7 @@ internal sealed partial class EgressProxy(
 
     /// <summary>Hash of what the proxy is made from; a proxy carrying another one is replaced.</summary>
     public string ConfigHash { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        options.EgressProxyImage + "\n" + string.Join(",", options.EgressAllow))))[..16];
+        options.EgressProxyImage + "\n" + string.Join(",", options.EgressAllow) + "\n" + string.Join(";", options.EgressGateways))))[..16];
 
     /// <summary>Idempotent; cheap when all is in place (two inspects).</summary>
     /// <exception cref="SandboxImageMissingException">The proxy image is not on the engine.</exception>
@@ -167,7 +168,12 @@ internal sealed partial class EgressProxy(
     {
         Name = options.EgressProxyName,
         Image = options.EgressProxyImage,
-        Env = ["CODEUR_EGRESS_ALLOW=" + string.Join(",", options.EgressAllow), "CODEUR_EGRESS_PORT=" + Port.ToString(CultureInfo.InvariantCulture)],
+        Env =
+        [
+            "CODEUR_EGRESS_ALLOW=" + string.Join(",", options.EgressAllow),
+            "CODEUR_EGRESS_GATEWAYS=" + string.Join(";", options.EgressGateways),
+            "CODEUR_EGRESS_PORT=" + Port.ToString(CultureInfo.InvariantCulture),
+        ],
         Labels = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [NetworkLabel] = options.EgressNetwork,

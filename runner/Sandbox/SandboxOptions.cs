@@ -47,6 +47,9 @@ internal sealed class SandboxOptions
 
     public IReadOnlyList<string> EgressAllow { get; init; } = [];
 
+    /// <summary>Private model gateways, as the proxy reads them: <c>host|cidr,cidr|port,port</c> each.</summary>
+    public IReadOnlyList<string> EgressGateways { get; init; } = [];
+
     /// <summary>Run tasks on git projects work in their own worktree and branch.</summary>
     public bool Worktree { get; init; } = true;
 
@@ -84,6 +87,7 @@ internal sealed class SandboxOptions
             EgressNetwork = s.EgressNetwork,
             EgressProxyImage = s.EgressProxyImage,
             EgressAllow = [.. s.EgressAllow.Select(h => h.ToLowerInvariant())],
+            EgressGateways = [.. s.EgressPrivateGateways.Select(EgressGatewaySpec)],
             Worktree = s.Worktree,
             ForbiddenPaths = w.ForbiddenPaths.ToArray(),
             ProjectRoots = s.ProjectRoots.ToArray(),
@@ -108,4 +112,10 @@ internal sealed class SandboxOptions
     /// <summary>Stable per host, so a restarted runner sweeps what its previous life left behind.</summary>
     private static string DefaultInstanceId() =>
         Environment.GetEnvironmentVariable("CODEUR_RUNNER_ID") is { Length: > 0 } id ? id : Environment.MachineName;
+
+    /// <summary>One gateway in the proxy's notation, ranges in canonical form (validated at start).</summary>
+    internal static string EgressGatewaySpec(EgressGatewayEntry gateway) =>
+        gateway.Host.ToLowerInvariant() + "|"
+        + string.Join(",", gateway.Cidrs.Select(c => System.Net.IPNetwork.Parse(c).ToString().ToLowerInvariant())) + "|"
+        + string.Join(",", gateway.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture)));
 }

@@ -33,6 +33,23 @@ public sealed class EgressSpecTests
     }
 
     [Fact]
+    public void FromConfig_PrivateGateways_PassedToTheProxyInCanonicalForm()
+    {
+        var config = Codeur.Configuration.AgentConfigLoader.Load("""
+            webhook:
+              sandbox:
+                network: egress
+                egress_private_gateways:
+                  - {host: LLM.Internal, cidrs: [10.1.2.0/24, "FD00:1:0::/64"], ports: [4000, 4001]}
+                  - {host: vllm.internal, cidrs: [192.168.7.0/24]}
+            """, _ => null);
+
+        var options = SandboxOptions.FromConfig(config);
+
+        Assert.Equal(["llm.internal|10.1.2.0/24,fd00:1::/64|4000,4001", "vllm.internal|192.168.7.0/24|80,443"], options.EgressGateways);
+    }
+
+    [Fact]
     public void Build_NoneNetworkAgentRun_StaysWithoutNetwork()
     {
         var spec = new ContainerSpecBuilder(new SandboxOptions()).Build("t1", "/srv/p", ["agent"], Deadline, null, null, agentRun: true);

@@ -11,7 +11,8 @@ namespace Codeur.IntegrationTests.Sandbox.Agents;
 public sealed class FakeAgentImage : IAsyncLifetime
 {
     public const string Tag = "codeur/sandbox-fake-agent:agents-test";
-    public const string ProxyImage = "codeur/egress-proxy:latest";
+    /// <summary>The egress proxy image under test: <c>CODEUR_EGRESS_PROXY_IMAGE</c>, default <c>codeur/egress-proxy:latest</c>.</summary>
+    public static string ProxyImage => Egress.EgressLab.Image;
 
     private static readonly SemaphoreSlim BuildLock = new(1, 1);
 
@@ -44,7 +45,7 @@ public sealed class FakeAgentImage : IAsyncLifetime
                     return;
                 }
 
-                (code, output) = await RunAsync(Path.Combine(RepositoryRoot, "deploy", "egress-proxy", "build-offline.sh"), [], TimeSpan.FromMinutes(10));
+                (code, output) = await RunAsync(Path.Combine(RepositoryRoot, "deploy", "egress-proxy", "build-offline.sh"), [ProxyImage], TimeSpan.FromMinutes(10));
                 if (code != 0)
                 {
                     Problem = $"building {ProxyImage} failed ({code}): {output}";

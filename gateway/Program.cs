@@ -1,3 +1,4 @@
+using Codeur.Configuration;
 using Codeur.Gateway.Authentication;
 using Codeur.Gateway.Forwarding;
 using Codeur.Gateway.Http;
@@ -10,7 +11,7 @@ using Codeur.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddJsonLogging();
-var config = builder.AddAgentConfig();
+var config = builder.AddAgentConfig(ConfigAudience.Gateway);
 
 builder.ConfigureGatewayKestrel(config);
 builder.Services.AddGatewayObservability();

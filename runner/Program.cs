@@ -1,3 +1,4 @@
+using Codeur.Configuration;
 using Codeur.Hosting;
 using Codeur.Http;
 using Codeur.Runner.Hosting;
@@ -12,7 +13,7 @@ using Codeur.Runner.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddJsonLogging();
-var config = builder.AddAgentConfig();
+var config = builder.AddAgentConfig(ConfigAudience.Runner);
 
 builder.ConfigureRunnerKestrel(config);
 builder.Services.AddRunnerObservability();

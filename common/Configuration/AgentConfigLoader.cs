@@ -30,7 +30,7 @@ public static class AgentConfigLoader
         return Path.GetFullPath(string.IsNullOrWhiteSpace(fromEnvironment) ? DefaultFileName : fromEnvironment);
     }
 
-    public static AgentConfig LoadFile(string path, Func<string, string?>? environment = null)
+    public static AgentConfig LoadFile(string path, Func<string, string?>? environment = null, ConfigAudience audience = ConfigAudience.All)
     {
         string text;
         try
@@ -42,13 +42,14 @@ public static class AgentConfigLoader
             throw new AgentConfigException($"cannot read configuration file '{path}': {ex.Message}");
         }
 
-        return Load(text, environment, path);
+        return Load(text, environment, path, audience);
     }
 
-    public static AgentConfig Load(string yaml, Func<string, string?>? environment = null, string source = "<config>")
+    /// <param name="audience">The service loading it: the other service's secret keys are neither expanded nor kept.</param>
+    public static AgentConfig Load(string yaml, Func<string, string?>? environment = null, string source = "<config>", ConfigAudience audience = ConfigAudience.All)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var parser = new ExpandingParser(new Parser(new StringReader(yaml)), environment);
+        var parser = new ExpandingParser(new Parser(new StringReader(yaml)), environment, path => SecretOwnership.IsOthers(audience, path));
         AgentConfig? config;
         try
         {
@@ -63,6 +64,7 @@ public static class AgentConfigLoader
 
         var errors = new List<string>(parser.Errors);
         config ??= new AgentConfig();
+        SecretOwnership.Drop(audience, config);
         errors.AddRange(AgentConfigValidator.Validate(config).Select(e => Locate(e, parser.KeyLines)));
         if (errors.Count > 0)
         {

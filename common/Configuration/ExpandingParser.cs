@@ -9,7 +9,7 @@ namespace Codeur.Configuration;
 /// Wraps the YAML parser to expand <c>${NAME}</c>, <c>${NAME:-default}</c> and <c>${file:PATH}</c> in scalar
 /// values while keeping their marks, and records the line of every key path so that later errors can name it.
 /// </summary>
-internal sealed partial class ExpandingParser(IParser inner, Func<string, string?> environment) : IParser
+internal sealed partial class ExpandingParser(IParser inner, Func<string, string?> environment, Func<string, bool>? leaveUnexpanded = null) : IParser
 {
     private readonly Stack<Frame> _frames = new();
     private ParsingEvent? _current;
@@ -74,7 +74,8 @@ internal sealed partial class ExpandingParser(IParser inner, Func<string, string
 
     private Scalar Expand(Scalar scalar, string path)
     {
-        if (!scalar.Value.Contains("${", StringComparison.Ordinal))
+        // Another service's secret: its variable is not in this service's environment, and the value is dropped.
+        if (!scalar.Value.Contains("${", StringComparison.Ordinal) || leaveUnexpanded?.Invoke(path) == true)
         {
             return scalar;
         }

@@ -14,12 +14,13 @@ public static class AgentConfigHostingExtensions
 {
     /// <summary>
     /// Loads <c>.agent.yaml</c> (<c>--config</c>, else <c>AGENT_CONFIG</c>, else <c>./.agent.yaml</c>) and registers it,
-    /// the clock and the audit log. A bad file throws here, before anything listens.
+    /// the clock and the audit log. A bad file throws here, before anything listens. <paramref name="audience"/> is
+    /// the service loading it: it needs, and keeps, only its own secrets (<see cref="SecretOwnership"/>).
     /// </summary>
-    public static AgentConfig AddAgentConfig(this IHostApplicationBuilder builder)
+    public static AgentConfig AddAgentConfig(this IHostApplicationBuilder builder, ConfigAudience audience)
     {
         var path = AgentConfigLoader.ResolvePath(builder.Configuration["config"], Environment.GetEnvironmentVariable);
-        var config = AgentConfigLoader.LoadFile(path);
+        var config = AgentConfigLoader.LoadFile(path, audience: audience);
         builder.Services.AddSingleton(config);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuditLog>();

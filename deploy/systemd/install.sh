@@ -7,8 +7,11 @@
 #   1. dotnet publish both services self-contained, single-file, into PREFIX/gateway and PREFIX/runner
 #      (or, on a host without the SDK: copy those two directories from a build machine and pass --no-build)
 #   2. creates the system users codeur-gateway and codeur-runner (the latter in the docker group)
-#   3. installs /etc/codeur/agent.yaml and /etc/codeur/codeur.env (fresh random secrets, mode 0600) when missing,
-#      and the units codeur-gateway.service and codeur-runner.service
+#   3. installs /etc/codeur/agent.yaml and one environment file per service (fresh random secrets, mode 0600)
+#      when missing: /etc/codeur/gateway.env holds only what the gateway verifies with (bearer token, platform
+#      signing secrets, the internal token), /etc/codeur/runner.env what the runner acts with (the internal token,
+#      reply and agent credentials). An older shared /etc/codeur/codeur.env is split into the two by variable name.
+#      Then the units codeur-gateway.service and codeur-runner.service
 # Then: systemctl enable --now codeur-runner codeur-gateway
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,13 +46,25 @@ usermod -aG docker codeur-runner
 
 install -d -m 0755 /etc/codeur
 [ -f /etc/codeur/agent.yaml ] || install -m 0644 deploy/systemd/agent.yaml /etc/codeur/agent.yaml
-if [ ! -f /etc/codeur/codeur.env ]; then
-  umask 077
-  secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-  printf 'AGENT_WEBHOOK_TOKEN=%s\nCODEUR_INTERNAL_TOKEN=%s\nGITHUB_WEBHOOK_SECRET=%s\n' "$(secret)" "$(secret)" "$(secret)" \
-    >/etc/codeur/codeur.env
+# What the gateway verifies with; every other variable is the runner's (docs/SECURITY.md, "Separate secrets").
+gateway_vars='^(AGENT_WEBHOOK_TOKEN|GITHUB_WEBHOOK_SECRET|SLACK_SIGNING_SECRET|DISCORD_PUBLIC_KEY|CODEUR_INTERNAL_TOKEN|REDIS_CONNECTION)='
+umask 077
+if [ ! -f /etc/codeur/gateway.env ] && [ ! -f /etc/codeur/runner.env ]; then
+  if [ -f /etc/codeur/codeur.env ]; then
+    grep -E "$gateway_vars" /etc/codeur/codeur.env | grep -v '^REDIS_CONNECTION=' >/etc/codeur/gateway.env || true
+    grep -vE "$gateway_vars" /etc/codeur/codeur.env >/etc/codeur/runner.env || true
+    grep -E '^CODEUR_INTERNAL_TOKEN=' /etc/codeur/codeur.env >>/etc/codeur/runner.env || true
+    echo "install.sh: split /etc/codeur/codeur.env into gateway.env and runner.env; set REDIS_CONNECTION per service" \
+      "(its own Redis user) if you use Redis, then remove codeur.env" >&2
+  else
+    secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+    internal=$(secret)
+    printf 'AGENT_WEBHOOK_TOKEN=%s\nCODEUR_INTERNAL_TOKEN=%s\nGITHUB_WEBHOOK_SECRET=%s\n' "$(secret)" "$internal" "$(secret)" \
+      >/etc/codeur/gateway.env
+    printf 'CODEUR_INTERNAL_TOKEN=%s\n# GITHUB_TOKEN=\n# SLACK_BOT_TOKEN=\n# DISCORD_BOT_TOKEN=\n' "$internal" >/etc/codeur/runner.env
+  fi
 fi
-chmod 0600 /etc/codeur/codeur.env
+chmod 0600 /etc/codeur/gateway.env /etc/codeur/runner.env
 
 unit_dir=${SYSTEMD_UNIT_DIR:-/etc/systemd/system}
 sed "s|/opt/codeur|$prefix|g" deploy/systemd/codeur-gateway.service >"$unit_dir/codeur-gateway.service"

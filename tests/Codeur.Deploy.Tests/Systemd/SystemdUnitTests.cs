@@ -29,6 +29,27 @@ public sealed partial class SystemdUnitTests
     }
 
     [Fact]
+    public void Units_SeparateEnvironmentFiles_GatewayNeverReadsTheRunners()
+    {
+        var gateway = Section("codeur-gateway.service", "Service");
+        var runner = Section("codeur-runner.service", "Service");
+
+        Assert.Equal(["-/etc/codeur/gateway.env"], gateway["EnvironmentFile"]);
+        Assert.Equal(["-/etc/codeur/runner.env"], runner["EnvironmentFile"]);
+
+        // install.sh writes the reply credentials to the runner's file only.
+        var install = File.ReadAllText(Repo.Path("deploy", "systemd", "install.sh"));
+        var gatewayVariables = GatewayVariables().Match(install);
+        Assert.True(gatewayVariables.Success, "install.sh names the gateway's variables");
+        var names = gatewayVariables.Groups["names"].Value.Split('|');
+        Assert.Contains("GITHUB_WEBHOOK_SECRET", names);
+        foreach (var runnerOnly in new[] { "GITHUB_TOKEN", "SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN" })
+        {
+            Assert.DoesNotContain(runnerOnly, names);
+        }
+    }
+
+    [Fact]
     public void RunnerUnit_DockerGroupAndAStateDirectoryForTheQueue()
     {
         var service = Section("codeur-runner.service", "Service");
@@ -93,4 +114,7 @@ public sealed partial class SystemdUnitTests
 
     [GeneratedRegex(@"Overall exposure level for \S+: ([0-9.]+)")]
     private static partial Regex ExposureLine();
+
+    [GeneratedRegex(@"gateway_vars='\^\((?<names>[A-Z_|]+)\)='")]
+    private static partial Regex GatewayVariables();
 }

@@ -9,7 +9,7 @@ namespace Codeur.Tests.Shared;
 /// on the machine means FAIL when <c>CODEUR_REQUIRE_REDIS=1</c> or <c>CI=true</c> (tests/run.sh installs it), and a
 /// loud skip otherwise.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public class RedisServer : IAsyncLifetime
 {
     private Process? _process;
     private string? _unavailable;
@@ -34,9 +34,17 @@ public sealed class RedisServer : IAsyncLifetime
         return null;
     }
 
+    /// <summary>The program started with redis-server's arguments; null when redis-server is missing.</summary>
+    protected virtual string? Program => FindBinary();
+
+    /// <summary>Last say over the process before it starts (environment, more arguments).</summary>
+    protected virtual void Configure(ProcessStartInfo start, string directory)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
-        var binary = FindBinary();
+        var binary = FindBinary() is null ? null : Program;
         if (binary is null)
         {
             _unavailable = "redis-server is not installed (apt-get install redis-server; tests/run.sh does it)";
@@ -59,6 +67,8 @@ public sealed class RedisServer : IAsyncLifetime
             {
                 start.ArgumentList.Add(arg);
             }
+
+            Configure(start, _directory);
 
             var process = Process.Start(start)!;
             process.OutputDataReceived += (_, _) => { };
@@ -111,6 +121,7 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await KillAsync();
         _process?.Dispose();
         if (_directory is not null && Directory.Exists(_directory))
@@ -139,7 +150,8 @@ public sealed class RedisServer : IAsyncLifetime
                 await stream.WriteAsync("PING\r\n"u8.ToArray());
                 var buffer = new byte[16];
                 var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-                if (read > 0 && buffer[0] == (byte)'+')
+                // +PONG, or -NOAUTH from a server whose default user is off: either way it answers.
+                if (read > 0 && (buffer[0] == (byte)'+' || System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("-NOAUTH", StringComparison.Ordinal)))
                 {
                     return true;
                 }

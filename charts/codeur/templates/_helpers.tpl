@@ -42,11 +42,15 @@ seccompProfile:
 {{- $root := .root -}}
 {{- range $name, $ref := $root.Values.credentials }}
 {{- if has $.workload $ref.workloads }}
+{{- $key := $ref.key }}
+{{- if kindIs "map" $ref.key }}
+{{- $key = required (printf "credentials.%s.key has no entry for %s" $name $.workload) (get $ref.key $.workload) }}
+{{- end }}
 - name: {{ $name }}
   valueFrom:
     secretKeyRef:
       name: {{ default $root.Values.credentialsSecret $ref.secretName }}
-      key: {{ $ref.key }}
+      key: {{ $key }}
       optional: {{ $ref.optional }}
 {{- end }}
 {{- end }}

@@ -11,10 +11,12 @@ namespace Codeur.Deploy.Tests.Compose;
 public sealed class ComposeStack : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _environment;
+    private readonly Dictionary<string, string> _secrets;
     private bool _up;
 
-    private ComposeStack(string project, string projectsDir, int port, Dictionary<string, string> environment)
+    private ComposeStack(string project, string projectsDir, int port, Dictionary<string, string> environment, Dictionary<string, string> secrets)
     {
+        _secrets = secrets;
         Project = project;
         ProjectsDir = projectsDir;
         Port = port;
@@ -27,9 +29,12 @@ public sealed class ComposeStack : IAsyncDisposable
 
     public int Port { get; }
 
-    public string BearerToken => _environment["AGENT_WEBHOOK_TOKEN"];
+    public string BearerToken => _secrets["AGENT_WEBHOOK_TOKEN"];
 
-    public string GitHubSecret => _environment["GITHUB_WEBHOOK_SECRET"];
+    public string GitHubSecret => _secrets["GITHUB_WEBHOOK_SECRET"];
+
+    /// <summary>The runner's reply token (in runner.env only).</summary>
+    public string GitHubToken => _secrets["GITHUB_TOKEN"];
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
@@ -46,17 +51,33 @@ public sealed class ComposeStack : IAsyncDisposable
         }
 
         (await Tool.RunAsync("chown", ["-R", "10001:10001", demo], TimeSpan.FromSeconds(30))).EnsureSuccess("chown the demo project to the sandbox user");
-        var environment = new Dictionary<string, string>
+        // Each service's secrets in its own env file, as deploy/compose/*.env.example lay them out.
+        var secrets = Directory.CreateDirectory($"/tmp/codeur-compose-{id}-env").FullName;
+        var internalToken = Secret();
+        var gatewaySecrets = new Dictionary<string, string>
         {
             ["AGENT_WEBHOOK_TOKEN"] = Secret(),
-            ["CODEUR_INTERNAL_TOKEN"] = Secret(),
+            ["CODEUR_INTERNAL_TOKEN"] = internalToken,
             ["GITHUB_WEBHOOK_SECRET"] = Secret(),
+        };
+        var runnerSecrets = new Dictionary<string, string>
+        {
+            ["CODEUR_INTERNAL_TOKEN"] = internalToken,
+            ["GITHUB_TOKEN"] = "ghp_" + Secret(),
+        };
+        await File.WriteAllLinesAsync(Path.Combine(secrets, "gateway.env"), gatewaySecrets.Select(kv => $"{kv.Key}={kv.Value}"));
+        await File.WriteAllLinesAsync(Path.Combine(secrets, "runner.env"), runnerSecrets.Select(kv => $"{kv.Key}={kv.Value}"));
+        var environment = new Dictionary<string, string>
+        {
+            ["CODEUR_GATEWAY_ENV"] = Path.Combine(secrets, "gateway.env"),
+            ["CODEUR_RUNNER_ENV"] = Path.Combine(secrets, "runner.env"),
             ["CODEUR_PROJECTS_DIR"] = projects,
             ["DOCKER_GID"] = await Docker.SocketGroupAsync(),
             ["CODEUR_BIND"] = "127.0.0.1",
             ["CODEUR_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        return new ComposeStack("codeur-ci-" + id, projects, int.Parse(environment["CODEUR_PORT"], System.Globalization.CultureInfo.InvariantCulture), environment);
+        return new ComposeStack("codeur-ci-" + id, projects, int.Parse(environment["CODEUR_PORT"], System.Globalization.CultureInfo.InvariantCulture), environment,
+            new Dictionary<string, string>(gatewaySecrets.Concat(runnerSecrets.Where(kv => kv.Key != "CODEUR_INTERNAL_TOKEN"))));
     }
 
     public Task<ToolResult> ComposeAsync(TimeSpan timeout, params string[] arguments) =>
@@ -85,7 +106,7 @@ public sealed class ComposeStack : IAsyncDisposable
             await DownAsync();
         }
 
-        await Tool.RunAsync("rm", ["-rf", "--", ProjectsDir], TimeSpan.FromSeconds(30));
+        await Tool.RunAsync("rm", ["-rf", "--", ProjectsDir, ProjectsDir + "-env"], TimeSpan.FromSeconds(30));
     }
 
     private static string Secret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));

@@ -18,22 +18,6 @@ public sealed class ComposeStackTests(ImagesFixture images)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("redis")]
-    public async Task Config_WithAndWithoutRedisProfile_Valid(string redisProfile)
-    {
-        string[] profile = redisProfile.Length == 0 ? [] : ["--profile", redisProfile];
-        RequireCompose();
-        await using var stack = await ComposeStack.CreateAsync();
-
-        var config = await stack.ComposeAsync(TimeSpan.FromMinutes(1), [.. profile, "config"]);
-
-        Assert.True(config.ExitCode == 0, config.Error);
-        Assert.Contains("read_only: true", config.Output, StringComparison.Ordinal);
-        Assert.Contains("profiles:", config.Output, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Stack_SignedGitHubComment_TaskSucceedsThenDownLeavesNothing()
     {
@@ -194,7 +178,7 @@ public sealed class ComposeStackTests(ImagesFixture images)
         return task;
     }
 
-    private static void RequireCompose()
+    internal static void RequireCompose()
     {
         if (Tool.Find("docker-compose") is null)
         {

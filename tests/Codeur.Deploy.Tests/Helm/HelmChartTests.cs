@@ -39,7 +39,7 @@ public sealed class HelmChartTests(HelmFixture helm) : IClassFixture<HelmFixture
         Assert.Contains(rendered.All<V1Deployment>(), d => d.Metadata.Name == Gateway);
         Assert.Contains(rendered.All<V1Deployment>(), d => d.Metadata.Name == Runner);
         Assert.Single(rendered.All<V1ConfigMap>());
-        Assert.Equal(2, rendered.All<V1Service>().Count());
+        Assert.Equal(values == "ci/redis-values.yaml" ? 3 : 2, rendered.All<V1Service>().Count());
     }
 
     [Fact]
@@ -221,6 +221,29 @@ public sealed class HelmChartTests(HelmFixture helm) : IClassFixture<HelmFixture
         Assert.DoesNotContain("GITHUB_WEBHOOK_SECRET", runner.Keys);
         Assert.All(gateway.Values.Concat(runner.Values), e => Assert.True(e.Value is null || !e.Name.EndsWith("TOKEN", StringComparison.Ordinal), e.Name + " has a literal value"));
         Assert.Empty(rendered.All<V1Secret>());
+    }
+
+    [Fact]
+    public async Task Redis_Deployed_EachServiceItsOwnAclUserAndRedisOnlyThePasswords()
+    {
+        var rendered = await helm.RenderAsync("ci/redis-values.yaml");
+
+        var gateway = Env(rendered.Named<V1Deployment>(Gateway), "gateway");
+        var runner = Env(rendered.Named<V1Deployment>(Runner), "runner");
+        Assert.Equal("redis-gateway-connection", gateway["REDIS_CONNECTION"].ValueFrom.SecretKeyRef.Key);
+        Assert.Equal("redis-runner-connection", runner["REDIS_CONNECTION"].ValueFrom.SecretKeyRef.Key);
+
+        var redis = rendered.Named<V1StatefulSet>(HelmFixture.Release + "-codeur-redis");
+        var container = Assert.Single(redis.Spec.Template.Spec.Containers);
+        Assert.Equal(["CODEUR_REDIS_GATEWAY_PASSWORD", "CODEUR_REDIS_RUNNER_PASSWORD"], container.Env.Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["redis-gateway-password", "redis-runner-password"], container.Env.Select(e => e.ValueFrom.SecretKeyRef.Key).Order(StringComparer.Ordinal));
+        Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
+        Assert.Equal("codeur/redis:latest", container.Image);
+
+        // Only the two services' pods reach it.
+        var policy = rendered.Named<V1NetworkPolicy>(HelmFixture.Release + "-codeur-redis");
+        var from = Assert.Single(policy.Spec.Ingress).FromProperty;
+        Assert.Equal(["gateway", "runner"], from.Select(f => f.PodSelector.MatchLabels["app.kubernetes.io/component"]).Order(StringComparer.Ordinal));
     }
 
     [Theory]

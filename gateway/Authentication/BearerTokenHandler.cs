@@ -47,7 +47,7 @@ internal sealed class BearerTokens
     public BearerTokens(AgentConfig config)
     {
         var webhook = config.Webhook;
-        var all = webhook.Tokens.Select(kv => (kv.Key, kv.Value)).ToList();
+        var all = webhook.Tokens.Select(kv => (kv.Key, kv.Value.Token)).ToList();
         if (webhook.AuthToken is { } token)
         {
             all.Insert(0, ("default", token));

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace Codeur.Gateway.Authentication;
+
+/// <summary>
+/// A route's scope: a bearer token must hold <see cref="Scope"/>; a platform signature is the platform itself and
+/// needs none. Checked on the identity that is forwarded, so what is allowed and what the runner sees never differ.
+/// </summary>
+internal sealed class ScopeRequirement(string scope) : AuthorizationHandler<ScopeRequirement>, IAuthorizationRequirement
+{
+    public string Scope { get; } = scope;
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
+    {
+        if (context.User.Identity is System.Security.Claims.ClaimsIdentity { IsAuthenticated: true } identity)
+        {
+            var method = identity.FindFirst(GatewayAuthentication.MethodClaim)?.Value;
+            var scopes = identity.FindFirst(GatewayAuthentication.ScopesClaim)?.Value;
+            if (method == "signature" || (scopes is not null && scopes.Split(' ').Contains(requirement.Scope, StringComparer.Ordinal)))
+            {
+                context.Succeed(requirement);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -32,6 +32,7 @@ internal sealed partial class AgentConfigMonitor : IOptionsMonitor<AgentConfig>,
     private string _seen;
     private string? _candidate;
     private bool _stopped;
+    private int _pending;
 
     public AgentConfigMonitor(AgentConfigFile initial, AgentConfig config, TimeProvider time, ILogger<AgentConfigMonitor> logger)
     {
@@ -120,13 +121,31 @@ internal sealed partial class AgentConfigMonitor : IOptionsMonitor<AgentConfig>,
         _changed.Dispose();
     }
 
-    private void OnFileEvent(object sender, FileSystemEventArgs e) => Schedule();
+    private void OnFileEvent(object sender, FileSystemEventArgs e)
+    {
+        // The directory may be busy with other files (an audit log beside the config): only ours schedule a check.
+        if (string.Equals(e.FullPath, _path, StringComparison.Ordinal)
+            || (e is RenamedEventArgs renamed && string.Equals(renamed.OldFullPath, _path, StringComparison.Ordinal)))
+        {
+            Schedule();
+        }
+    }
 
-    /// <summary>Checks the file <see cref="Debounce"/> from now; a later event moves the check later again.</summary>
-    private void Schedule() => _check.Change(Debounce, Timeout.InfiniteTimeSpan);
+    /// <summary>
+    /// Checks the file <see cref="Debounce"/> from now unless a check is already due: later events never push a due
+    /// check back, so a stream of writes cannot starve it (the twice-read rule in <see cref="Check"/> is the debounce).
+    /// </summary>
+    private void Schedule()
+    {
+        if (Interlocked.Exchange(ref _pending, 1) == 0)
+        {
+            _check.Change(Debounce, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     private void Check()
     {
+        Volatile.Write(ref _pending, 0);
         lock (_gate)
         {
             if (_stopped)

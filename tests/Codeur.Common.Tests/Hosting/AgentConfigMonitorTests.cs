@@ -59,6 +59,31 @@ public sealed class AgentConfigMonitorTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_BusyDirectory_OtherFilesDoNotDelayTheReload()
+    {
+        // An audit log beside the config, written on every request: its events must not keep pushing the check back.
+        await File.WriteAllTextAsync(ConfigPath, Yaml(100), TestContext.Current.CancellationToken);
+        using var monitor = await StartAsync();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var noise = Task.Run(async () =>
+        {
+            var audit = Path.Combine(_directory, "audit.log");
+            while (!stop.IsCancellationRequested)
+            {
+                await File.AppendAllTextAsync(audit, "{}\n", CancellationToken.None);
+                await Task.Delay(10, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+
+        await File.WriteAllTextAsync(ConfigPath, Yaml(64), TestContext.Current.CancellationToken);
+        var value = await PollAsync(() => monitor.CurrentValue.Webhook.RateLimit, 64);
+        await stop.CancelAsync();
+        await noise;
+
+        Assert.Equal(64, value);
+    }
+
+    [Fact]
     public async Task Reload_BrokenEdit_KeepsPreviousSettingsAndLogsKeyAndLine()
     {
         await File.WriteAllTextAsync(ConfigPath, Yaml(100), TestContext.Current.CancellationToken);

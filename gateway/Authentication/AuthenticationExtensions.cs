@@ -28,10 +28,15 @@ internal static class AuthenticationExtensions
             .AddPolicy("github", Policy(TokenScopes.RelayGithub, GatewayAuthentication.GitHub, GatewayAuthentication.Bearer))
             .AddPolicy("slack", Policy(TokenScopes.RelaySlack, GatewayAuthentication.Slack, GatewayAuthentication.Bearer))
             .AddPolicy("discord", Policy(TokenScopes.RelayDiscord, GatewayAuthentication.Discord, GatewayAuthentication.Bearer))
-            .AddPolicy("bearer", Policy(TokenScopes.Api, GatewayAuthentication.Bearer));
+            .AddPolicy("bearer", Policy(TokenScopes.Api, GatewayAuthentication.Bearer))
+            // Whose task it is, the runner decides; here only that the token may read or cancel tasks at all.
+            .AddPolicy("task-read", Policy([TokenScopes.Api, TokenScopes.TasksRead], GatewayAuthentication.Bearer))
+            .AddPolicy("task-cancel", Policy([TokenScopes.Api, TokenScopes.TasksCancel], GatewayAuthentication.Bearer));
         return services;
     }
 
-    private static AuthorizationPolicy Policy(string scope, params string[] schemes) =>
-        new AuthorizationPolicyBuilder(schemes).RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)).Build();
+    private static AuthorizationPolicy Policy(string scope, params string[] schemes) => Policy([scope], schemes);
+
+    private static AuthorizationPolicy Policy(string[] anyScope, params string[] schemes) =>
+        new AuthorizationPolicyBuilder(schemes).RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(anyScope)).Build();
 }

@@ -28,10 +28,10 @@ internal sealed class RejectingAuthorizationResultHandler(Rejection rejection) :
         }
 
         // The caller holds this token, so naming the scope it lacks tells it nothing it could not know.
-        var scope = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().FirstOrDefault()?.Scope;
+        var scope = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().FirstOrDefault()?.Describe();
         return rejection.RejectAsync(context, StatusCodes.Status403Forbidden, "forbidden", scope is null
             ? "this credential is not permitted on this route"
-            : $"this token lacks the '{scope}' scope this route requires");
+            : $"this token lacks the {scope} scope this route requires");
     }
 
     private static string MissingCredential(AuthorizationPolicy policy)

@@ -3,12 +3,14 @@ using Microsoft.AspNetCore.Authorization;
 namespace Codeur.Gateway.Authentication;
 
 /// <summary>
-/// A route's scope: a bearer token must hold <see cref="Scope"/>; a platform signature is the platform itself and
-/// needs none. Checked on the identity that is forwarded, so what is allowed and what the runner sees never differ.
+/// A route's scope: a bearer token must hold one of <see cref="Scopes"/>; a platform signature is the platform itself
+/// and needs none. Checked on the identity that is forwarded, so what is allowed and what the runner sees never differ.
 /// </summary>
-internal sealed class ScopeRequirement(string scope) : AuthorizationHandler<ScopeRequirement>, IAuthorizationRequirement
+internal sealed class ScopeRequirement(params string[] scopes) : AuthorizationHandler<ScopeRequirement>, IAuthorizationRequirement
 {
-    public string Scope { get; } = scope;
+    public IReadOnlyList<string> Scopes { get; } = scopes;
+
+    public string Describe() => string.Join(" or ", Scopes.Select(s => $"'{s}'"));
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
@@ -16,7 +18,7 @@ internal sealed class ScopeRequirement(string scope) : AuthorizationHandler<Scop
         {
             var method = identity.FindFirst(GatewayAuthentication.MethodClaim)?.Value;
             var scopes = identity.FindFirst(GatewayAuthentication.ScopesClaim)?.Value;
-            if (method == "signature" || (scopes is not null && scopes.Split(' ').Contains(requirement.Scope, StringComparer.Ordinal)))
+            if (method == "signature" || (scopes is not null && scopes.Split(' ').Intersect(requirement.Scopes, StringComparer.Ordinal).Any()))
             {
                 context.Succeed(requirement);
             }

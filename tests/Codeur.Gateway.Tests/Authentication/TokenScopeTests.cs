@@ -14,6 +14,8 @@ public sealed class TokenScopeTests
     private const string ApiOnly = "api-only-token-0123456789";
     private const string SlackRelay = "slack-relay-token-0123456789";
     private const string Nothing = "no-scope-token-0123456789";
+    private const string Reader = "reader-token-0123456789";
+    private const string Canceller = "canceller-token-0123456789";
 
     private const string Config = $"""
           auth_token: "{DefaultToken}"
@@ -23,6 +25,8 @@ public sealed class TokenScopeTests
               token: "{SlackRelay}"
               scopes: [relay:slack, trust:slack]
             idle: {"{"}token: "{Nothing}", scopes: []{"}"}
+            reader: {"{"}token: "{Reader}", scopes: [tasks:read]{"}"}
+            canceller: {"{"}token: "{Canceller}", scopes: [tasks:cancel]{"}"}
         """;
 
     private static HttpRequestMessage Post(string path, string token)
@@ -101,6 +105,36 @@ public sealed class TokenScopeTests
         using var allowed = await gateway.Client.SendAsync(Request(ApiOnly), ct);
         Assert.NotEqual(HttpStatusCode.Forbidden, allowed.StatusCode);
         Assert.Equal(path, upstream.Forwarded().Path);
+    }
+
+    [Theory]
+    [InlineData(Reader, "GET", "/api/tasks/t-1", true)]
+    [InlineData(Reader, "GET", "/api/tasks/t-1/logs", true)]
+    [InlineData(Reader, "POST", "/api/tasks/t-1/cancel", false)]
+    [InlineData(Reader, "POST", "/api/tasks", false)]
+    [InlineData(Reader, "GET", "/status", false)]
+    [InlineData(Canceller, "POST", "/api/tasks/t-1/cancel", true)]
+    [InlineData(Canceller, "GET", "/api/tasks/t-1", false)]
+    [InlineData(Canceller, "POST", "/api/tasks", false)]
+    public async Task Api_TaskScopesWithoutApi_ReachOnlyTheirRoutes(string token, string method, string path, bool admitted)
+    {
+        await using var upstream = await RecordingUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(Config, upstream.Address);
+        using var request = method == "GET" ? new HttpRequestMessage(HttpMethod.Get, path) : Sign.Post(path, "{}"u8.ToArray());
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await gateway.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        if (admitted)
+        {
+            Assert.NotEqual(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal(path, upstream.Forwarded().Path);
+        }
+        else
+        {
+            await ResponseAssert.ErrorAsync(response, HttpStatusCode.Forbidden);
+            Assert.Empty(upstream.Requests);
+        }
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Codeur.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Codeur.Gateway.Authentication;
@@ -38,36 +37,4 @@ internal sealed class BearerTokens(IOptionsMonitor<BearerTokenOptions> options)
 
         return match;
     }
-}
-
-/// <summary>The bearer tokens of one configuration snapshot, kept only as digests (<c>auth_token</c> and <c>tokens</c>).</summary>
-internal sealed class BearerTokenOptions
-{
-    public IReadOnlyList<ConfiguredToken> Tokens { get; private set; } = [];
-
-    public void Configure(AgentConfig config)
-    {
-        var webhook = config.Webhook;
-        var all = new List<ConfiguredToken>();
-        if (webhook.AuthToken is { } token)
-        {
-            all.Add(ConfiguredToken.Create("default", token, TokenScopes.Default));
-        }
-
-        foreach (var (name, entry) in webhook.Tokens)
-        {
-            all.Add(ConfiguredToken.Create(name, entry.Token, entry.EffectiveScopes));
-        }
-
-        Tokens = all;
-    }
-}
-
-/// <summary>One accepted token: its name, the digest of its value, and its scopes.</summary>
-internal sealed record ConfiguredToken(string Name, byte[] Digest, IReadOnlySet<string> Scopes)
-{
-    public string Identity { get; } = "token:" + Name;
-
-    public static ConfiguredToken Create(string name, string value, IEnumerable<string> scopes) =>
-        new(name, SHA256.HashData(Encoding.UTF8.GetBytes(value)), new HashSet<string>(scopes, StringComparer.Ordinal));
 }

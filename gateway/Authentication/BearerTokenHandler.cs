@@ -32,6 +32,6 @@ internal sealed class BearerTokenHandler(
         var token = tokens.Match(header.AsSpan(7).Trim());
         return Task.FromResult(token is null
             ? AuthenticationFailure.Fail(Context, "invalid bearer token")
-            : Identity.Success(Scheme.Name, token.Identity, "bearer", token.Scopes));
+            : Identity.Success(Scheme.Name, token.Identity, "bearer", token.ScopeText));
     }
 }

@@ -8,6 +8,9 @@ internal sealed record ConfiguredToken(string Name, byte[] Digest, IReadOnlySet<
 {
     public string Identity { get; } = "token:" + Name;
 
+    /// <summary>The scopes as forwarded in <c>X-Codeur-Scopes</c>: sorted, space-separated, built once per configuration.</summary>
+    public string ScopeText { get; } = string.Join(' ', Scopes.Order(StringComparer.Ordinal));
+
     public static ConfiguredToken Create(string name, string value, IEnumerable<string> scopes) =>
         new(name, SHA256.HashData(Encoding.UTF8.GetBytes(value)), new HashSet<string>(scopes, StringComparer.Ordinal));
 }

@@ -4,7 +4,7 @@ namespace Codeur.Gateway.Authentication;
 
 internal static class Identity
 {
-    public static AuthenticateResult Success(string scheme, string name, string method, IReadOnlySet<string>? scopes = null)
+    public static AuthenticateResult Success(string scheme, string name, string method, string? scopes = null)
     {
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, name), new Claim(GatewayAuthentication.MethodClaim, method)],
@@ -12,7 +12,7 @@ internal static class Identity
         if (scopes is not null)
         {
             // One claim with the forwarded form: the route check and the forwarder read the same value.
-            identity.AddClaim(new Claim(GatewayAuthentication.ScopesClaim, string.Join(' ', scopes.Order(StringComparer.Ordinal))));
+            identity.AddClaim(new Claim(GatewayAuthentication.ScopesClaim, scopes));
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), scheme));
@@ -28,8 +28,19 @@ internal static class Identity
     /// <summary>The scopes of the forwarded identity when it is a bearer token, space-separated; null for platform signatures.</summary>
     public static string? GetScopes(this HttpContext context) => PrimaryClaim(context, GatewayAuthentication.ScopesClaim);
 
-    public static bool HasScope(this HttpContext context, string scope) =>
-        GetScopes(context) is { } scopes && scopes.Split(' ').Contains(scope, StringComparer.Ordinal);
+    /// <summary>Whether the space-separated <paramref name="scopes"/> hold <paramref name="scope"/>, without allocating.</summary>
+    public static bool Contains(string scopes, string scope)
+    {
+        foreach (var range in scopes.AsSpan().Split(' '))
+        {
+            if (scopes.AsSpan(range).SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether the forwarded identity is a platform signature rather than a bearer token.</summary>
     public static bool IsSigned(this HttpContext context) => GetAuthMethod(context) == "signature";

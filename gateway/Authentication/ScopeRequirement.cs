@@ -18,7 +18,7 @@ internal sealed class ScopeRequirement(params string[] scopes) : AuthorizationHa
         {
             var method = identity.FindFirst(GatewayAuthentication.MethodClaim)?.Value;
             var scopes = identity.FindFirst(GatewayAuthentication.ScopesClaim)?.Value;
-            if (method == "signature" || (scopes is not null && scopes.Split(' ').Intersect(requirement.Scopes, StringComparer.Ordinal).Any()))
+            if (method == "signature" || (scopes is not null && requirement.Scopes.Any(scope => Authentication.Identity.Contains(scopes, scope))))
             {
                 context.Succeed(requirement);
             }

@@ -350,6 +350,11 @@ public static partial class AgentConfigValidator
             yield return error;
         }
 
+        foreach (var error in ValidateAccess(w))
+        {
+            yield return error;
+        }
+
         foreach (var error in ValidateReplies(w.Replies))
         {
             yield return error;

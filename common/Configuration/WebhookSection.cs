@@ -67,4 +67,10 @@ public sealed class WebhookSection
     public RequestersSection Requesters { get; set; } = new();
 
     public RepliesSection Replies { get; set; } = new();
+
+    /// <summary>Slack workspaces allowed (<c>slack.teams</c>).</summary>
+    public SlackSection Slack { get; set; } = new();
+
+    /// <summary>Discord guilds allowed (<c>discord.guilds</c>).</summary>
+    public DiscordSection Discord { get; set; } = new();
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
+using Codeur.Configuration;
 using Codeur.Runner.Intake.Commands;
 
 namespace Codeur.Runner.Intake;
@@ -42,7 +43,7 @@ internal static class Admission
                 return AdmissionResult.Refused(IntakeError.BadRequest("the relayed user must be an id or login without spaces or ':'"));
             }
 
-            principal = claimed is not null && caller.Has(TokenScopes.Trust(platform))
+            principal = claimed is not null && caller.Has("trust:" + platform)
                 ? Trusted(message, token, caller)
                 : new Principal
                 {

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Codeur.Configuration;
 
 namespace Codeur.Runner.Intake;
 
@@ -9,11 +10,13 @@ namespace Codeur.Runner.Intake;
 /// </summary>
 internal sealed record CallerIdentity(string Platform, string Identity, string AuthMethod, FrozenSet<string> Scopes)
 {
-    public const string ScopesHeader = "X-Codeur-Scopes";
     public const string TokenPrefix = "token:";
 
-    /// <summary>What a token has when the gateway names no scopes: the short form's and <c>auth_token</c>'s defaults.</summary>
-    public static readonly FrozenSet<string> DefaultScopes = FrozenSet.ToFrozenSet([TokenScopes.Api, TokenScopes.Relay("github"), TokenScopes.Relay("slack"), TokenScopes.Relay("discord")], StringComparer.Ordinal);
+    /// <summary>
+    /// What a bearer caller has when no scopes header arrived (the gateway sends one for every token): the short form's
+    /// and <c>auth_token</c>'s defaults, which grant nothing beyond the API, relaying, and the caller's own tasks.
+    /// </summary>
+    public static readonly FrozenSet<string> DefaultScopes = TokenScopes.Default.ToFrozenSet(StringComparer.Ordinal);
 
     public bool IsSigned => AuthMethod == "signature";
 
@@ -27,7 +30,7 @@ internal sealed record CallerIdentity(string Platform, string Identity, string A
     public static CallerIdentity From(HttpContext context)
     {
         var headers = context.Request.Headers;
-        var scopes = headers[ScopesHeader].FirstOrDefault() is { } list
+        var scopes = headers[TokenScopes.Header].FirstOrDefault() is { } list
             ? list.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToFrozenSet(StringComparer.Ordinal)
             : DefaultScopes;
         return new CallerIdentity(

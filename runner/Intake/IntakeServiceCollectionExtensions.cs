@@ -11,7 +11,7 @@ namespace Codeur.Runner.Intake;
 internal static class IntakeServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers intake: the platform parsers, the rules snapshot that follows <see cref="IOptionsMonitor{AgentConfig}"/>,
+    /// Registers intake: the platform parsers, the rules snapshot that follows <see cref="IOptionsMonitor{AgentConfig}"/> (registered by <c>AddAgentConfig</c>),
     /// the router (with the sandbox's path guard), the pipeline, the request handler and the cancellation service.
     /// An <see cref="IProjectPathGuard"/> registered earlier wins.
     /// </summary>
@@ -22,8 +22,6 @@ internal static class IntakeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPlatformParser, DiscordPayloadParser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPlatformParser, ApiTaskParser>());
 
-        // Until the configuration is watched, the rules follow the file read at start.
-        services.TryAddSingleton<IOptionsMonitor<AgentConfig>>(sp => new StartupConfigMonitor(sp.GetRequiredService<AgentConfig>()));
         services.TryAddSingleton<IntakeRulesSource>();
 
         // The sandbox's guard: the path routing approves is the path the container mounts, checked by one rule set.
@@ -34,14 +32,5 @@ internal static class IntakeServiceCollectionExtensions
         services.TryAddSingleton<TaskCancellation>();
         services.TryAddSingleton<IntakeHandler>();
         return services;
-    }
-
-    private sealed class StartupConfigMonitor(AgentConfig config) : IOptionsMonitor<AgentConfig>
-    {
-        public AgentConfig CurrentValue => config;
-
-        public AgentConfig Get(string? name) => config;
-
-        public IDisposable? OnChange(Action<AgentConfig, string?> listener) => null;
     }
 }

@@ -1,3 +1,4 @@
+using Codeur.Configuration;
 using Codeur.Runner.Queue;
 
 namespace Codeur.Runner.Intake;

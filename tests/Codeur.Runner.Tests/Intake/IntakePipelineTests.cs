@@ -5,6 +5,7 @@ using Codeur.Runner.Intake.Platforms;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using static Codeur.Runner.Tests.Intake.Platforms.TestRequests;
 
 namespace Codeur.Runner.Tests.Intake;
@@ -43,6 +44,7 @@ public sealed class IntakePipelineTests : IDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(config)
+            .AddSingleton<IOptionsMonitor<AgentConfig>>(new FixedConfig(config))
             .AddIntake()
             .BuildServiceProvider();
         return services.GetRequiredService<IntakePipeline>();
@@ -336,6 +338,16 @@ public sealed class IntakePipelineTests : IDisposable
     }
 
     private static string FormBody(params (string Name, string Value)[] fields) => FormEncode(fields);
+
+    /// <summary>The file as read at start; reloads are the end-to-end tests' business.</summary>
+    private sealed class FixedConfig(AgentConfig config) : IOptionsMonitor<AgentConfig>
+    {
+        public AgentConfig CurrentValue => config;
+
+        public AgentConfig Get(string? name) => config;
+
+        public IDisposable? OnChange(Action<AgentConfig, string?> listener) => null;
+    }
 
     private sealed class AcceptAll : IProjectPathGuard
     {

@@ -15,8 +15,8 @@ var config = builder.AddAgentConfig(ConfigAudience.Gateway);
 
 builder.ConfigureGatewayKestrel(config);
 builder.Services.AddGatewayObservability();
-builder.Services.AddClientAddress(config);
-builder.Services.AddGatewayRateLimiting(config);
+builder.Services.AddClientAddress();
+builder.Services.AddGatewayRateLimiting();
 builder.Services.AddGatewayAuthentication();
 builder.Services.AddRunnerForwarding(config);
 
@@ -25,7 +25,7 @@ app.WarnIfPlaintext(config);
 
 // Cheapest checks first: nothing reads a body or computes a signature for a client we would turn away anyway.
 app.UseMiddleware<ErrorHandlingMiddleware>();
-app.UseClientAddress(config);
+app.UseClientAddress();
 app.UseAddressRateLimit();
 app.UseMiddleware<HeaderValueGuardMiddleware>();
 app.UseRouting();

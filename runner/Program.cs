@@ -4,7 +4,6 @@ using Codeur.Http;
 using Codeur.Runner.Hosting;
 using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
-using Codeur.Runner.Platforms;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Replies;
 using Codeur.Runner.Sandbox;

@@ -16,6 +16,7 @@ public static class AgentConfigLoader
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
         .WithEnforceRequiredMembers()
+        .WithNodeDeserializer(new TokenEntryNodeDeserializer(), where => where.OnTop())
         .Build();
 
     /// <summary>The config path: <c>--config</c> (as <paramref name="commandLineValue"/>), else <c>AGENT_CONFIG</c>, else <c>./.agent.yaml</c>.</summary>

@@ -43,6 +43,11 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.rate_limit", "must be at least 1 request per minute");
         }
 
+        if (w.SourceRateLimit < 1)
+        {
+            yield return new($"{p}.source_rate_limit", "must be at least 1 request per minute");
+        }
+
         if (w.AddressRateLimit < 1)
         {
             yield return new($"{p}.address_rate_limit", "must be at least 1 request per minute");
@@ -97,9 +102,18 @@ public static partial class AgentConfigValidator
                 yield return new($"{p}.tokens", "token names use letters, digits, '-', '_' and '.' (1-64 characters)");
             }
 
-            if (string.IsNullOrWhiteSpace(token))
+            if (token is null || string.IsNullOrWhiteSpace(token.Token))
             {
                 yield return new($"{p}.tokens.{name}", "is empty");
+                continue;
+            }
+
+            for (var i = 0; token.Scopes is not null && i < token.Scopes.Count; i++)
+            {
+                if (!TokenScopes.Known.Contains(token.Scopes[i] ?? ""))
+                {
+                    yield return new($"{p}.tokens.{name}.scopes[{i}]", "unknown scope; known: " + string.Join(", ", TokenScopes.Known));
+                }
             }
         }
 
@@ -340,6 +354,11 @@ public static partial class AgentConfigValidator
         }
 
         foreach (var error in ValidateIntake(w))
+        {
+            yield return error;
+        }
+
+        foreach (var error in ValidateAccess(w))
         {
             yield return error;
         }

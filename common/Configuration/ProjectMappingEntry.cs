@@ -8,4 +8,13 @@ public sealed class ProjectMappingEntry
 
     /// <summary>Optional name used by <c>--project NAME</c> hints; defaults to the directory's name.</summary>
     public string? Name { get; set; }
+
+    /// <summary>
+    /// Who may reach this project (repositories, Slack teams and channels, Discord guilds and channels, tokens,
+    /// requesters). Absent: the documented default (README, "Who may do what").
+    /// </summary>
+    public ProjectAccessSection? Allow { get; set; }
+
+    /// <summary>Per-command restrictions on this project: command → who may use it here (e.g. <c>run</c> only for OWNER).</summary>
+    public Dictionary<string, CommandAccessSection>? Commands { get; set; }
 }

@@ -26,8 +26,17 @@ public sealed class WebhookSection
     /// <summary>Slack bot token (<c>xoxb-...</c>) for <c>chat.postMessage</c> when there is no usable <c>response_url</c>.</summary>
     public string? SlackBotToken { get; set; }
 
-    /// <summary>Named bearer tokens (name → token) accepted besides <see cref="AuthToken"/>, whose name is <c>default</c>.</summary>
-    public Dictionary<string, string> Tokens { get; set; } = [];
+    /// <summary>
+    /// Named bearer tokens accepted besides <see cref="AuthToken"/> (whose name is <c>default</c> and whose scopes are
+    /// <see cref="TokenScopes.Default"/>): <c>NAME: "${SECRET}"</c> or <c>NAME: {token: "${SECRET}", scopes: [...]}</c>.
+    /// </summary>
+    public Dictionary<string, TokenEntry> Tokens { get; set; } = [];
+
+    /// <summary>
+    /// Requests per minute per source of signed platform traffic (a GitHub repository or installation, a Slack team,
+    /// a Discord guild); absent means <see cref="RateLimit"/>. One noisy source cannot use up another's limit.
+    /// </summary>
+    public int? SourceRateLimit { get; set; }
 
     /// <summary>Requests per minute per client address, checked before any signature is verified.</summary>
     public int AddressRateLimit { get; set; } = 600;
@@ -58,4 +67,10 @@ public sealed class WebhookSection
     public RequestersSection Requesters { get; set; } = new();
 
     public RepliesSection Replies { get; set; } = new();
+
+    /// <summary>Slack workspaces allowed (<c>slack.teams</c>).</summary>
+    public SlackSection Slack { get; set; } = new();
+
+    /// <summary>Discord guilds allowed (<c>discord.guilds</c>).</summary>
+    public DiscordSection Discord { get; set; } = new();
 }

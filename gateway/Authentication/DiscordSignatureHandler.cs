@@ -14,9 +14,9 @@ internal sealed class DiscordSignatureHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    PlatformSecrets secrets,
+    IOptionsMonitor<PlatformSecrets> secrets,
     TimeProvider time)
-    : TimestampedSignatureHandler(options, logger, encoder, time)
+    : TimestampedSignatureHandler(options, logger, encoder, secrets, time)
 {
     protected override string PlatformName => "Discord";
 
@@ -26,9 +26,9 @@ internal sealed class DiscordSignatureHandler(
 
     protected override string ConfigKey => "discord_public_key";
 
-    protected override bool IsConfigured => secrets.Discord is not null;
+    protected override bool IsConfigured(PlatformSecrets secrets) => secrets.Discord is not null;
 
-    protected override string? Verify(string signature, string timestamp, ReadOnlySpan<byte> body)
+    protected override string? Verify(PlatformSecrets secrets, string signature, string timestamp, ReadOnlySpan<byte> body)
     {
         Span<byte> presented = stackalloc byte[64];
         if (!SignatureHeaders.TryDecodeHex(signature, presented))

@@ -11,6 +11,9 @@ internal static class GatewayAuthentication
     /// <summary>How the caller proved itself: <c>bearer</c> or <c>signature</c>.</summary>
     public const string MethodClaim = "codeur:auth";
 
+    /// <summary>A bearer token's scopes, space-separated, as forwarded in <c>X-Codeur-Scopes</c>.</summary>
+    public const string ScopesClaim = "codeur:scopes";
+
     /// <summary>Signed platform requests older or newer than this are replays.</summary>
     public static readonly TimeSpan ReplayWindow = TimeSpan.FromMinutes(5);
 }

@@ -9,7 +9,7 @@ internal sealed class GitHubSignatureHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    PlatformSecrets secrets)
+    IOptionsMonitor<PlatformSecrets> secrets)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SignatureHeader = "X-Hub-Signature-256";
@@ -21,7 +21,7 @@ internal sealed class GitHubSignatureHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (secrets.GitHub is not { } key)
+        if (secrets.CurrentValue.GitHub is not { } key)
         {
             return Task.FromResult(AuthenticationFailure.Fail(Context, "X-Hub-Signature-256 cannot be verified: github_webhook_secret is not configured (use a bearer token)"));
         }

@@ -27,7 +27,11 @@ internal sealed class RejectingAuthorizationResultHandler(Rejection rejection) :
             return rejection.RejectAsync(context, StatusCodes.Status401Unauthorized, "unauthorized", MissingCredential(policy));
         }
 
-        return rejection.RejectAsync(context, StatusCodes.Status403Forbidden, "forbidden", "this credential is not permitted on this route");
+        // The caller holds this token, so naming the scope it lacks tells it nothing it could not know.
+        var scope = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().FirstOrDefault()?.Describe();
+        return rejection.RejectAsync(context, StatusCodes.Status403Forbidden, "forbidden", scope is null
+            ? "this credential is not permitted on this route"
+            : $"this token lacks the {scope} scope this route requires");
     }
 
     private static string MissingCredential(AuthorizationPolicy policy)

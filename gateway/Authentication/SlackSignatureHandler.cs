@@ -13,9 +13,9 @@ internal sealed class SlackSignatureHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    PlatformSecrets secrets,
+    IOptionsMonitor<PlatformSecrets> secrets,
     TimeProvider time)
-    : TimestampedSignatureHandler(options, logger, encoder, time)
+    : TimestampedSignatureHandler(options, logger, encoder, secrets, time)
 {
     protected override string PlatformName => "Slack";
 
@@ -25,9 +25,9 @@ internal sealed class SlackSignatureHandler(
 
     protected override string ConfigKey => "slack_signing_secret";
 
-    protected override bool IsConfigured => secrets.Slack is not null;
+    protected override bool IsConfigured(PlatformSecrets secrets) => secrets.Slack is not null;
 
-    protected override string? Verify(string signature, string timestamp, ReadOnlySpan<byte> body)
+    protected override string? Verify(PlatformSecrets secrets, string signature, string timestamp, ReadOnlySpan<byte> body)
     {
         Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes];
         if (!signature.StartsWith("v0=", StringComparison.Ordinal) || !SignatureHeaders.TryDecodeHex(signature.AsSpan(3), presented))

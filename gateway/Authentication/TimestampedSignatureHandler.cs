@@ -11,6 +11,7 @@ internal abstract class TimestampedSignatureHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
+    IOptionsMonitor<PlatformSecrets> secrets,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -23,10 +24,10 @@ internal abstract class TimestampedSignatureHandler(
     /// <summary>The <c>.agent.yaml</c> key that must be set for these signatures to be checked.</summary>
     protected abstract string ConfigKey { get; }
 
-    protected abstract bool IsConfigured { get; }
+    protected abstract bool IsConfigured(PlatformSecrets secrets);
 
-    /// <summary>Checks <paramref name="signature"/> over the timestamp and the raw body; returns why it fails, or null.</summary>
-    protected abstract string? Verify(string signature, string timestamp, ReadOnlySpan<byte> body);
+    /// <summary>Checks <paramref name="signature"/> over the timestamp and the raw body with the key in <paramref name="secrets"/>; returns why it fails, or null.</summary>
+    protected abstract string? Verify(PlatformSecrets secrets, string signature, string timestamp, ReadOnlySpan<byte> body);
 
     protected sealed override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(Authenticate());
 
@@ -39,7 +40,9 @@ internal abstract class TimestampedSignatureHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (!IsConfigured)
+        // One snapshot for the whole check: a rotation between two reads cannot split it.
+        var keys = secrets.CurrentValue;
+        if (!IsConfigured(keys))
         {
             return AuthenticationFailure.Fail(Context, $"{PlatformName} signatures cannot be verified: {ConfigKey} is not configured (use a bearer token)");
         }
@@ -54,7 +57,7 @@ internal abstract class TimestampedSignatureHandler(
             return AuthenticationFailure.Fail(Context, stale);
         }
 
-        return Verify(signature ?? "", timestamp!, SignatureHeaders.RawBody(Context).Span) is { } invalid
+        return Verify(keys, signature ?? "", timestamp!, SignatureHeaders.RawBody(Context).Span) is { } invalid
             ? AuthenticationFailure.Fail(Context, invalid)
             : Identity.Success(Scheme.Name, PlatformName.ToLowerInvariant(), "signature");
     }

@@ -8,4 +8,7 @@ internal static class ForwardingHeaders
     public const string Platform = "X-Codeur-Platform";
     public const string Identity = "X-Codeur-Identity";
     public const string AuthMethod = "X-Codeur-Auth";
+
+    /// <summary>The bearer token's scopes, space-separated; the runner applies the ones the gateway does not.</summary>
+    public const string Scopes = Codeur.Configuration.TokenScopes.Header;
 }

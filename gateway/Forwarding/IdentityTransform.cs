@@ -7,7 +7,7 @@ namespace Codeur.Gateway.Forwarding;
 
 /// <summary>
 /// Replaces the client's credentials with ours: removes <c>Authorization</c> and every client-sent
-/// <c>X-Codeur-*</c> header, then adds the internal token and the verified identity.
+/// <c>X-Codeur-*</c> header, then adds the internal token, the verified identity and, for a bearer token, its scopes.
 /// </summary>
 internal sealed class IdentityTransform(AgentConfig config) : RequestTransform
 {
@@ -54,6 +54,11 @@ internal sealed class IdentityTransform(AgentConfig config) : RequestTransform
         {
             headers.TryAddWithoutValidation(ForwardingHeaders.Identity, identity);
             headers.TryAddWithoutValidation(ForwardingHeaders.AuthMethod, http.GetAuthMethod());
+            if (http.GetScopes() is { } scopes)
+            {
+                // Present (possibly empty) for a bearer token, absent for a platform signature.
+                headers.TryAddWithoutValidation(ForwardingHeaders.Scopes, scopes);
+            }
         }
 
         return ValueTask.CompletedTask;

@@ -1,42 +1,17 @@
-using Codeur.Configuration;
-using Microsoft.AspNetCore.HttpOverrides;
+using Codeur.Hosting;
 
 namespace Codeur.Gateway.Network;
 
 internal static class NetworkExtensions
 {
-    /// <summary>
-    /// Believe <c>X-Forwarded-For</c>/<c>-Proto</c> only from <c>trusted_proxies</c> (the framework's defaults trust
-    /// loopback; we trust nothing unless configured), then apply <c>ip_allowlist</c>.
-    /// </summary>
-    public static IServiceCollection AddClientAddress(this IServiceCollection services, AgentConfig config)
+    /// <summary><c>trusted_proxies</c> and <c>ip_allowlist</c>, both following the live configuration.</summary>
+    public static IServiceCollection AddClientAddress(this IServiceCollection services)
     {
-        services.Configure<ForwardedHeadersOptions>(options =>
-        {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            options.KnownProxies.Clear();
-            options.KnownIPNetworks.Clear();
-            options.ForwardLimit = null;
-            foreach (var network in NetworkList.Parse(config.Webhook.TrustedProxies).Networks)
-            {
-                options.KnownIPNetworks.Add(network);
-            }
-        });
+        services.AddAgentOptions<ClientAddressOptions>((options, config) => options.Configure(config));
         return services;
     }
 
-    public static IApplicationBuilder UseClientAddress(this IApplicationBuilder app, AgentConfig config)
-    {
-        if (config.Webhook.TrustedProxies.Count > 0)
-        {
-            app.UseForwardedHeaders();
-        }
-
-        if (config.Webhook.IpAllowlist is { } allowlist)
-        {
-            app.UseMiddleware<IpAllowlistMiddleware>(NetworkList.Parse(allowlist));
-        }
-
-        return app;
-    }
+    /// <summary>Believe <c>X-Forwarded-For</c>/<c>-Proto</c> only from <c>trusted_proxies</c>, then apply <c>ip_allowlist</c>.</summary>
+    public static IApplicationBuilder UseClientAddress(this IApplicationBuilder app) =>
+        app.UseMiddleware<TrustedProxyMiddleware>().UseMiddleware<IpAllowlistMiddleware>();
 }

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Codeur.Gateway.Http;
+using Microsoft.Extensions.Options;
 
 namespace Codeur.Gateway.RateLimiting;
 
@@ -23,11 +24,17 @@ internal sealed class AddressRateLimitMiddleware(RequestDelegate next, AddressRa
     }
 }
 
-/// <summary>The per-address limiter, a singleton so that its partitions outlive requests and are disposed with the host.</summary>
-internal sealed class AddressRateLimiter(int permitsPerMinute, TimeProvider time) : IDisposable
+/// <summary>
+/// The per-address limiter, a singleton so that its partitions outlive requests and are disposed with the host. The
+/// limit is part of the partition key: after a reload that changes <c>address_rate_limit</c>, addresses count afresh
+/// under the new limit and the old partitions are evicted once idle.
+/// </summary>
+internal sealed class AddressRateLimiter(IOptionsMonitor<GatewayRateLimitOptions> options, TimeProvider time) : IDisposable
 {
-    public PartitionedRateLimiter<HttpContext> Limiter { get; } = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-        RateLimitPartition.Get(ClientKey.For(context.Connection.RemoteIpAddress), _ => new WindowRateLimiter(permitsPerMinute, TimeSpan.FromMinutes(1), time)));
+    public PartitionedRateLimiter<HttpContext> Limiter { get; } = PartitionedRateLimiter.Create<HttpContext, (int Limit, string Address)>(context =>
+        RateLimitPartition.Get(
+            (options.CurrentValue.PerAddress, ClientKey.For(context.Connection.RemoteIpAddress)),
+            partition => new WindowRateLimiter(partition.Item1, TimeSpan.FromMinutes(1), time)));
 
     public void Dispose() => Limiter.Dispose();
 }

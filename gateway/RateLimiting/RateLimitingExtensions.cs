@@ -1,8 +1,9 @@
 using System.Threading.RateLimiting;
-using Codeur.Configuration;
 using Codeur.Gateway.Authentication;
 using Codeur.Gateway.Http;
 using Codeur.Gateway.Observability;
+using Codeur.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Codeur.Gateway.RateLimiting;
 
@@ -11,14 +12,17 @@ internal static class RateLimitingExtensions
     public const string IdentityPolicy = "identity";
 
     /// <summary>
-    /// <c>rate_limit</c> requests per minute per verified identity (token name or platform) through ASP.NET Core's
-    /// rate limiting middleware, and <c>address_rate_limit</c> per client address in front of authentication. With
-    /// <c>queue.backend: redis</c> the per-identity count is shared by every gateway (see <see cref="SharedIdentityRateLimiter"/>).
+    /// After authentication, through ASP.NET Core's rate limiting middleware: <c>rate_limit</c> requests per minute per
+    /// bearer token (or per address for anonymous requests), <c>source_rate_limit</c> per source of signed platform
+    /// traffic (see <see cref="RequestSource"/>); before it, <c>address_rate_limit</c> per client address. With
+    /// <c>queue.backend: redis</c> the post-authentication counts are shared by every gateway (see
+    /// <see cref="SharedIdentityRateLimiter"/>). The limits follow the live configuration: a partition is keyed by its
+    /// limit as well, so a changed limit starts fresh partitions and the old ones are evicted once idle.
     /// </summary>
-    public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services, AgentConfig config)
+    public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services)
     {
-        var perIdentity = config.Webhook.RateLimit;
-        services.AddSingleton(sp => new AddressRateLimiter(config.Webhook.AddressRateLimit, sp.GetRequiredService<TimeProvider>()));
+        services.AddAgentOptions<GatewayRateLimitOptions>((options, config) => options.Configure(config));
+        services.AddSingleton<AddressRateLimiter>();
         services.AddSingleton<SharedRateLimitStore>();
         services.AddHostedService(sp => sp.GetRequiredService<SharedRateLimitStore>());
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
@@ -28,20 +32,23 @@ internal static class RateLimitingExtensions
             options.AddPolicy(IdentityPolicy, context =>
             {
                 var services = context.RequestServices;
-                var key = context.GetIdentityName() ?? ClientKey.For(context.Connection.RemoteIpAddress);
-                return RateLimitPartition.Get(key, partition => SharedIdentityRateLimiter.For(
-                    partition,
-                    perIdentity,
+                var subject = RateLimitSubject.For(context, services.GetRequiredService<IOptionsMonitor<GatewayRateLimitOptions>>().CurrentValue);
+                context.Features.Set(subject);
+                return RateLimitPartition.Get((subject.Limit, subject.Key), partition => SharedIdentityRateLimiter.For(
+                    partition.Key,
+                    partition.Limit,
                     services.GetRequiredService<TimeProvider>(),
                     services.GetRequiredService<SharedRateLimitStore>(),
                     services.GetRequiredService<GatewayMetrics>()));
             });
             options.OnRejected = (rejected, _) =>
             {
+                var context = rejected.HttpContext;
                 rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter);
-                var rejection = rejected.HttpContext.RequestServices.GetRequiredService<Rejection>();
-                return new ValueTask(rejection.RejectAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "rate_limited",
-                    $"rate limit of {perIdentity} requests per minute exceeded for this identity", retryAfter));
+                var subject = context.Features.Get<RateLimitSubject>();
+                var rejection = context.RequestServices.GetRequiredService<Rejection>();
+                return new ValueTask(rejection.RejectAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited",
+                    subject is null ? "rate limit exceeded" : $"rate limit of {subject.Limit} requests per minute exceeded for this {subject.Kind}", retryAfter));
             };
         });
         return services;

@@ -1,16 +1,42 @@
+using System.Collections.Frozen;
+using Codeur.Configuration;
+
 namespace Codeur.Runner.Intake;
 
-/// <summary>What the gateway verified about the caller, read from the headers only it can set.</summary>
-internal sealed record CallerIdentity(string Platform, string Identity, string AuthMethod)
+/// <summary>
+/// What the gateway verified about the caller, read from the headers only it can set (it removes client-sent
+/// <c>X-Codeur-*</c>): the platform route, the identity (<c>token:NAME</c> or the platform), how it was verified,
+/// and for a bearer token its scopes (<c>X-Codeur-Scopes</c>, space-separated).
+/// </summary>
+internal sealed record CallerIdentity(string Platform, string Identity, string AuthMethod, FrozenSet<string> Scopes)
 {
+    public const string TokenPrefix = "token:";
+
+    /// <summary>
+    /// What a bearer caller has when no scopes header arrived (the gateway sends one for every token): the short form's
+    /// and <c>auth_token</c>'s defaults, which grant nothing beyond the API, relaying, and the caller's own tasks.
+    /// </summary>
+    public static readonly FrozenSet<string> DefaultScopes = TokenScopes.Default.ToFrozenSet(StringComparer.Ordinal);
+
     public bool IsSigned => AuthMethod == "signature";
+
+    /// <summary>The token's name for a bearer caller (<c>token:ci</c> → <c>ci</c>); null for a platform signature.</summary>
+    public string? TokenName => !IsSigned && Identity.StartsWith(TokenPrefix, StringComparison.Ordinal) && Identity.Length > TokenPrefix.Length
+        ? Identity[TokenPrefix.Length..]
+        : null;
+
+    public bool Has(string scope) => TokenName is not null && Scopes.Contains(scope);
 
     public static CallerIdentity From(HttpContext context)
     {
         var headers = context.Request.Headers;
+        var scopes = headers[TokenScopes.Header].FirstOrDefault() is { } list
+            ? list.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToFrozenSet(StringComparer.Ordinal)
+            : DefaultScopes;
         return new CallerIdentity(
             headers["X-Codeur-Platform"].FirstOrDefault() ?? "api",
             headers["X-Codeur-Identity"].FirstOrDefault() ?? "unknown",
-            headers["X-Codeur-Auth"].FirstOrDefault() ?? "bearer");
+            headers["X-Codeur-Auth"].FirstOrDefault() ?? "bearer",
+            scopes);
     }
 }

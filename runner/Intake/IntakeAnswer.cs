@@ -13,7 +13,7 @@ namespace Codeur.Runner.Intake;
 /// failure); relays, the API and GitHub get the contract's status codes with JSON bodies, and where the platform
 /// showed the user nothing, the acknowledgement or refusal also goes to the reply outbox (<see cref="TaskReplies"/>).
 /// </summary>
-internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit, TaskReplies? replies = null)
+internal sealed class IntakeAnswer(HttpContext context, string platform, CallerIdentity caller, RunnerMetrics metrics, AuditLog audit, TaskReplies replies)
 {
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(10);
@@ -32,7 +32,7 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         : context.Response.WriteAsJsonAsync(new { status = "pong" }, Aborted);
 
     /// <summary>Stores the acknowledgement for platforms that show the user nothing of this answer (GitHub, mentions, relays).</summary>
-    public Task AcknowledgeAsync(TaskRecord task, int position) => replies?.AcceptedAsync(task, position) ?? Task.CompletedTask;
+    public Task AcknowledgeAsync(TaskRecord task, int position) => replies.AcceptedAsync(task, position);
 
     public async Task QueuedAsync(TaskRecord task, int position)
     {
@@ -71,6 +71,18 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         await context.Response.WriteAsJsonAsync(new { task_id = task.Id, state = task.State.ToName(), cancel_requested = true }, RunnerJson.Options, Aborted);
     }
 
+    /// <summary><c>status ID</c>: the task's state, as a chat message or JSON.</summary>
+    public async Task StatusAsync(TaskRecord task, DateTimeOffset now)
+    {
+        if (IsChatResponse)
+        {
+            await ChatAsync($"Task `{task.Id}`: {task.State.ToName()} (`{task.Command}` in project *{task.Project}*).", visibleToChannel: false);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(TaskView.From(task, now, includeOutput: false), RunnerJson.Options, Aborted);
+    }
+
     public async Task QueueFullAsync(string requester, string? replyContext = null)
     {
         Audit(StatusCodes.Status503ServiceUnavailable, "queue full", requester, null);
@@ -82,10 +94,7 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        if (replies is not null)
-        {
-            await replies.RejectedAsync(platform, replyContext, text);
-        }
+        await replies.RejectedAsync(platform, replyContext, text);
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue is full", QueueFullRetry);
     }
@@ -101,10 +110,7 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        if (replies is not null)
-        {
-            await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
-        }
+        await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue cannot store tasks right now", StoreRetry);
     }
@@ -119,10 +125,7 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        if (replies is not null)
-        {
-            await replies.RejectedAsync(platform, replyContext, message);
-        }
+        await replies.RejectedAsync(platform, replyContext, message);
 
         await JsonError.WriteAsync(context, status, message);
     }

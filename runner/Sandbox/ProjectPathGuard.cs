@@ -6,7 +6,7 @@ namespace Codeur.Runner.Sandbox;
 /// The forbidden entries are resolved too, and a project that merely <em>contains</em> a forbidden path is refused
 /// as well, because mounting it would expose that path.
 /// </summary>
-internal sealed class ProjectPathGuard : Routing.IProjectPathGuard
+internal sealed class ProjectPathGuard : IProjectPathGuard
 {
     /// <summary>Never mountable whatever the config says: kernel interfaces, host config, the engine's socket.</summary>
     public static readonly IReadOnlyList<string> AlwaysForbidden =

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Codeur.Audit;
 using Codeur.Configuration;
 using Codeur.Http;
 using Codeur.Runner.Intake;
@@ -21,12 +20,12 @@ internal static class TaskEndpoints
         return endpoints;
     }
 
-    private static async Task GetAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running, TimeProvider time)
+    private static async Task GetAsync(HttpContext context, string id, TaskCancellation tasks, RunningTasks running, TimeProvider time)
     {
-        var task = await queue.GetAsync(id, context.RequestAborted);
+        var task = await tasks.FindAsync(id, Caller(context), context.RequestAborted);
         if (task is null)
         {
-            await JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {id}");
+            await NotFoundAsync(context, id);
             return;
         }
 
@@ -35,13 +34,13 @@ internal static class TaskEndpoints
     }
 
     /// <summary>Server-sent events: <c>output</c> events with chunks of text, then one <c>end</c> event with the final state.</summary>
-    private static async Task FollowAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running)
+    private static async Task FollowAsync(HttpContext context, string id, ITaskQueue queue, TaskCancellation tasks, RunningTasks running)
     {
         var ct = context.RequestAborted;
-        var task = await queue.GetAsync(id, ct);
+        var task = await tasks.FindAsync(id, Caller(context), ct);
         if (task is null)
         {
-            await JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {id}");
+            await NotFoundAsync(context, id);
             return;
         }
 
@@ -89,38 +88,36 @@ internal static class TaskEndpoints
         await context.Response.Body.FlushAsync(ct);
     }
 
-    private static async Task CancelAsync(HttpContext context, string id, ITaskQueue queue, RunningTasks running, AuditLog audit)
+    private static async Task CancelAsync(HttpContext context, string id, TaskCancellation tasks)
     {
-        var before = await queue.GetAsync(id, context.RequestAborted);
-        if (before is null)
+        var outcome = await tasks.CancelAsync(id, Caller(context), context.RequestAborted);
+        switch (outcome.Status)
         {
-            await JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {id}");
-            return;
+            case CancelStatus.NotFound:
+                await NotFoundAsync(context, id);
+                return;
+            case CancelStatus.AlreadyEnded:
+                await JsonError.WriteAsync(context, StatusCodes.Status409Conflict, $"task {id} already ended: {outcome.Task!.State.ToName()}");
+                return;
         }
 
-        if (before.State.IsFinal())
-        {
-            await JsonError.WriteAsync(context, StatusCodes.Status409Conflict, $"task {id} already ended: {before.State.ToName()}");
-            return;
-        }
-
-        var after = await queue.RequestCancelAsync(id, context.RequestAborted);
-        if (running.TryGet(id, out var current))
-        {
-            current.Cancel();
-        }
-
-        var caller = CallerIdentity.From(context);
-        audit.Write(new AuditRecord("task_cancel_requested") { TaskId = id, Project = before.Project, Platform = caller.Platform, User = caller.Identity });
         context.Response.StatusCode = StatusCodes.Status202Accepted;
-        await context.Response.WriteAsJsonAsync(new { task_id = id, state = (after ?? before).State.ToName(), cancel_requested = true }, RunnerJson.Options, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new { task_id = id, state = outcome.Task!.State.ToName(), cancel_requested = true }, RunnerJson.Options, context.RequestAborted);
     }
 
+    /// <summary>The same answer for a task that does not exist and for one the caller may not see: no oracle.</summary>
+    private static Task NotFoundAsync(HttpContext context, string id) =>
+        JsonError.WriteAsync(context, StatusCodes.Status404NotFound, $"no task {(id.Length > 40 ? id[..40] + "…" : id)}");
+
+    private static Principal Caller(HttpContext context) => Principal.FromApi(CallerIdentity.From(context));
+
+    /// <summary>Queue figures for everyone; recent tasks only those the caller may read.</summary>
     private static async Task StatusAsync(HttpContext context, ITaskQueue queue, RunningTasks running, AgentConfig config, RunnerMetrics metrics, TimeProvider time)
     {
         var stats = await queue.GetStatsAsync(context.RequestAborted);
         metrics.Queue(stats);
-        var recent = await queue.RecentAsync(20, context.RequestAborted);
+        var caller = Caller(context);
+        var recent = (await queue.RecentAsync(20, context.RequestAborted)).Where(t => TaskAccess.CanRead(caller, t));
         var now = time.GetUtcNow();
         await context.Response.WriteAsJsonAsync(new
         {

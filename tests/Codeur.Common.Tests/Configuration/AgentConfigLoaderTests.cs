@@ -30,6 +30,41 @@ public sealed class AgentConfigLoaderTests
           queue: {backend: sqlite, path: "./data/codeur.db"}      # or {backend: redis, connection: "..."}
         """;
 
+    private const string SpecAllowlists = """
+
+          slack: {teams: ["T0001"]}
+          discord: {guilds: ["*"]}
+        """;
+
+    [Fact]
+    public void Load_SpecExampleWithoutAllowlists_FailsNamingBothKeys()
+    {
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(SpecExample, SpecEnvironment.GetValueOrDefault));
+
+        Assert.Contains("webhook.slack.teams", error.Message, StringComparison.Ordinal);
+        Assert.Contains("webhook.discord.guilds", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.Errors.Count);
+    }
+
+    [Theory]
+    [InlineData("  slack_signing_secret: s\n  slack: {teams: [\"T1\", \"*\"]}\n", null)]
+    [InlineData("  slack: {teams: [\"T 1\"]}\n", "webhook.slack.teams[0]")]
+    [InlineData("  project_mapping:\n    - {pattern: x, path: /p, allow: {repositories: [\"acme\"]}}\n", "webhook.project_mapping[0].allow.repositories[0]")]
+    [InlineData("  project_mapping:\n    - {pattern: x, path: /p, commands: {cancel: {tokens: [ci]}}}\n", "webhook.project_mapping[0].commands")]
+    [InlineData("  project_mapping:\n    - {pattern: x, path: /p, commands: {run: {associations: [BOSS]}}}\n", "webhook.project_mapping[0].commands.run.associations[0]")]
+    [InlineData("  project_mapping:\n    - {pattern: x, path: /p, allow: {slack: [\"T1/C1\"], tokens: [ci], repositories: [\"acme/*\"]}, commands: {run: {associations: [OWNER]}}}\n", null)]
+    public void Load_AccessRules_ValidatedWithKey(string yaml, string? key)
+    {
+        if (key is null)
+        {
+            Assert.NotNull(AgentConfigLoader.Load("webhook:\n" + yaml));
+            return;
+        }
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load("webhook:\n" + yaml));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
     private static readonly Dictionary<string, string> SpecEnvironment = new()
     {
         ["AGENT_WEBHOOK_TOKEN"] = "token-123",
@@ -44,7 +79,9 @@ public sealed class AgentConfigLoaderTests
     [Fact]
     public void Load_SpecExampleWithVariablesSet_LoadsEveryKey()
     {
-        var config = AgentConfigLoader.Load(SpecExample, SpecEnvironment.GetValueOrDefault);
+        // Issue 14: with Slack and Discord configured, the workspaces and guilds that may use the agent must be named
+        // (anyone can install a Discord app); the spec's example needs these two lines since then.
+        var config = AgentConfigLoader.Load(SpecExample + SpecAllowlists, SpecEnvironment.GetValueOrDefault);
 
         var w = config.Webhook;
         Assert.Equal("0.0.0.0", w.Host);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Codeur.Gateway.Tests.Infrastructure;
@@ -20,11 +21,13 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private readonly WebApplicationFactory<Program> _factory;
     private readonly string _directory;
+    private readonly Func<string, string> _compose;
 
-    private GatewayHost(WebApplicationFactory<Program> factory, string directory, Uri address, HttpClient client)
+    private GatewayHost(WebApplicationFactory<Program> factory, string directory, Func<string, string> compose, Uri address, HttpClient client)
     {
         _factory = factory;
         _directory = directory;
+        _compose = compose;
         Address = address;
         Client = client;
     }
@@ -37,27 +40,41 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    public string ConfigPath => Path.Combine(_directory, ".agent.yaml");
+
+    /// <summary>What the gateway logged so far (its JSON console logs are not captured).</summary>
+    public FakeLogCollector Logs => _factory.Services.GetFakeLogCollector();
+
+    /// <summary>Replaces the file under the running gateway as editors do (write aside, rename over); same base lines, new <paramref name="webhookYaml"/>.</summary>
+    public async Task RewriteConfigAsync(string webhookYaml)
+    {
+        var aside = ConfigPath + ".new";
+        await File.WriteAllTextAsync(aside, _compose(webhookYaml), TestContext.Current.CancellationToken);
+        File.Move(aside, ConfigPath, overwrite: true);
+    }
+
     /// <param name="webhookYaml">Extra lines under <c>webhook:</c>, indented by two spaces.</param>
     public static async Task<GatewayHost> StartAsync(string webhookYaml, Uri? runner = null, FakeTimeProvider? time = null, string host = "127.0.0.1", string? configOverride = null)
     {
         var directory = Directory.CreateTempSubdirectory("codeur-gateway-").FullName;
         var configPath = Path.Combine(directory, ".agent.yaml");
         var runnerUrl = runner?.ToString().TrimEnd('/') ?? "http://127.0.0.1:9";
-        var yaml = configOverride ?? $"""
+        string Compose(string extra) => $"""
             webhook:
               host: "{host}"
               port: 0
               runner: {"{"}url: "{runnerUrl}", internal_token: "{InternalToken}"{"}"}
               audit: {"{"}path: "{Path.Combine(directory, "audit.log")}"{"}"}
-            {webhookYaml}
+            {extra}
             """;
-        await File.WriteAllTextAsync(configPath, yaml, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(configPath, configOverride ?? Compose(webhookYaml), TestContext.Current.CancellationToken);
 
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("config", configPath);
             web.ConfigureTestServices(services =>
             {
+                services.AddFakeLogging();
                 if (time is not null)
                 {
                     services.AddSingleton<TimeProvider>(time);
@@ -70,7 +87,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
-        return new GatewayHost(factory, directory, address, client);
+        return new GatewayHost(factory, directory, Compose, address, client);
     }
 
     public static string Indent(string yaml) => string.Join('\n', yaml.Split('\n').Select(line => "  " + line));

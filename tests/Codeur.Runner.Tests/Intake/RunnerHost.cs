@@ -58,6 +58,17 @@ internal sealed class RunnerHost : IAsyncDisposable
             extraConfig += "\n  replies: {github_api_url: \"http://127.0.0.1:9\", slack_api_url: \"http://127.0.0.1:9\", slack_hooks_url: \"http://127.0.0.1:9\", discord_api_url: \"http://127.0.0.1:9\"}";
         }
 
+        // Signed Slack and Discord requests are refused without a workspace allowlist; these tests are about other things.
+        if (!extraConfig.Contains("\n  slack:", StringComparison.Ordinal) && !extraConfig.StartsWith("  slack:", StringComparison.Ordinal))
+        {
+            extraConfig += "\n  slack: {teams: [\"*\"]}";
+        }
+
+        if (!extraConfig.Contains("\n  discord:", StringComparison.Ordinal) && !extraConfig.StartsWith("  discord:", StringComparison.Ordinal))
+        {
+            extraConfig += "\n  discord: {guilds: [\"*\"]}";
+        }
+
         var ownsDirectory = directory is null;
         directory ??= Directory.CreateTempSubdirectory("codeur-runner-http-").FullName;
         var project = Directory.CreateDirectory(Path.Combine(directory, "backend")).FullName;
@@ -70,7 +81,7 @@ internal sealed class RunnerHost : IAsyncDisposable
               queue: {path: "{{Path.Combine(directory, "codeur.db")}}", capacity: {{capacity}}}
               audit: {path: "{{Path.Combine(directory, "audit.log")}}"}
               project_mapping:
-                - {pattern: "^backend$", path: "{{project}}", name: "backend"}
+                - {pattern: "^backend$|^acme/backend$", path: "{{project}}", name: "backend"}
             {{extraConfig}}
             """, TestContext.Current.CancellationToken);
 
@@ -99,7 +110,8 @@ internal sealed class RunnerHost : IAsyncDisposable
     }
 
     /// <summary>A request as the gateway forwards it: the internal credential and the caller it verified.</summary>
-    public static HttpRequestMessage FromGateway(HttpMethod method, string path, HttpContent? content = null, string identity = "token:ci", string auth = "bearer", string? platform = null)
+    /// <param name="scopes">The token's scopes as the gateway forwards them (<c>X-Codeur-Scopes</c>); null sends none (the defaults apply).</param>
+    public static HttpRequestMessage FromGateway(HttpMethod method, string path, HttpContent? content = null, string identity = "token:ci", string auth = "bearer", string? platform = null, string? scopes = null)
     {
         var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = content };
         request.Headers.Add(TokenHeader, InternalToken);
@@ -108,6 +120,11 @@ internal sealed class RunnerHost : IAsyncDisposable
         if (platform is not null)
         {
             request.Headers.Add("X-Codeur-Platform", platform);
+        }
+
+        if (scopes is not null)
+        {
+            request.Headers.Add("X-Codeur-Scopes", scopes);
         }
 
         return request;

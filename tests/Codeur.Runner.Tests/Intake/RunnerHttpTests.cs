@@ -272,7 +272,7 @@ public sealed partial class RunnerHttpTests
     }
 
     [Fact]
-    public async Task DiscordRelayCancel_ByAnotherRequester_403AndTaskUntouched()
+    public async Task DiscordRelayCancel_ByAnotherRequester_404AsIfMissingAndTaskUntouched()
     {
         var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
         await using var host = await StartAsync(executor);
@@ -283,9 +283,9 @@ public sealed partial class RunnerHttpTests
 
         using var response = await host.SendAsync(DiscordRelay("mallory", "m2", $"!agent cancel {id}"));
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         using var body = await ReadJsonAsync(response);
-        Assert.Equal("only the requester of a task or an admin may cancel it", body.RootElement.GetProperty("error").GetString());
+        Assert.Equal($"no task {id}", body.RootElement.GetProperty("error").GetString());
         var stored = await host.Queue.GetAsync(id, Ct);
         Assert.False(stored!.CancelRequested);
         Assert.False(stored.State.IsFinal());
@@ -319,7 +319,7 @@ public sealed partial class RunnerHttpTests
     private static HttpRequestMessage DiscordRelay(string author, string messageId, string content) =>
         FromGateway(HttpMethod.Post, "/webhook/discord",
             Json(JsonSerializer.Serialize(new { content, author = new { id = author, username = author }, channel_id = "c1", message_id = messageId })),
-            identity: "token:discord-relay", auth: "bearer", platform: "discord");
+            identity: "token:discord-relay", auth: "bearer", platform: "discord", scopes: "relay:discord trust:discord");
 
     [GeneratedRegex("Task `([0-9a-f]+)` queued")]
     private static partial Regex TaskIdInText();

@@ -130,7 +130,7 @@ public sealed class ProgressCancelRedactionTests
         using var admin = await DiscordInteractionAsync(host, "cancel", id, project: null, user: "555000000000000001");
 
         using var refused = await RunnerHost.ReadJsonAsync(outsider);
-        Assert.Equal("Refused: only the requester of a task or an admin may cancel it", refused.RootElement.GetProperty("data").GetProperty("content").GetString());
+        Assert.Equal($"Refused: no task {id}", refused.RootElement.GetProperty("data").GetProperty("content").GetString());
         using var accepted = await RunnerHost.ReadJsonAsync(admin);
         Assert.Equal($"Cancelling task `{id}`.", accepted.RootElement.GetProperty("data").GetProperty("content").GetString());
         Assert.Equal(TaskState.Cancelled, (await host.WaitForFinalAsync(id)).State);

@@ -12,7 +12,7 @@ public sealed class RedactorTests
             AuthToken = "configured-auth-token-value",
             GithubToken = "configured-github-token",
             Runner = new RunnerSection { InternalToken = "internal-runner-credential" },
-            Tokens = new Dictionary<string, string> { ["ci"] = "ci-token-secret-value" },
+            Tokens = new Dictionary<string, TokenEntry> { ["ci"] = "ci-token-secret-value" },
             Replies = new RepliesSection { Redact = ["sandbox-api-key-42"] },
         },
     });

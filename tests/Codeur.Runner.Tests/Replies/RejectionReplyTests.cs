@@ -24,15 +24,12 @@ public sealed class RejectionReplyTests
         // platform, command text, author, message
         { "github", "run --project frontend add tests", "octocat", "Refused: no project matches project 'frontend'; known projects: backend" },
         { "github", "analyze --project backend", "octocat", "Refused: command 'analyze' is not allowed; allowed: run, status, cancel" },
-        { "github", "run --project backend add tests", "mallory", "Refused: requester not permitted" },
         { "github", "run --project backend second", "octocat", "Refused: the task queue is full; try again in 30 seconds" },
         { "slack", "run --project frontend add tests", "U1", "Refused: no project matches project 'frontend'; known projects: backend" },
         { "slack", "analyze --project backend", "U1", "Refused: command 'analyze' is not allowed; allowed: run, status, cancel" },
-        { "slack", "run --project backend add tests", "U9", "Refused: requester not permitted" },
         { "slack", "run --project backend second", "U1", "Refused: the task queue is full; try again in 30 seconds" },
         { "discord", "run --project frontend add tests", "80351110224678912", "Refused: no project matches project 'frontend'; known projects: backend" },
         { "discord", "analyze --project backend", "80351110224678912", "Refused: command 'analyze' is not allowed; allowed: run, status, cancel" },
-        { "discord", "run --project backend add tests", "999", "Refused: requester not permitted" },
         { "discord", "run --project backend second", "80351110224678912", "Refused: the task queue is full; try again in 30 seconds" },
     };
 
@@ -81,6 +78,32 @@ public sealed class RejectionReplyTests
         }
 
         await AssertNoMoreAsync(fake, 1);
+    }
+
+    /// <summary>
+    /// Someone the requester lists leave out is refused without a word on the platform: a post would let anyone who can
+    /// type in a channel or comment on an issue make the bot speak, and would tell them more than "not permitted".
+    /// </summary>
+    [Theory]
+    [InlineData("github", "mallory")]
+    [InlineData("slack", "U9")]
+    [InlineData("discord", "999")]
+    public async Task Rejection_RequesterNotPermitted_403AndNothingPosted(string platform, string author)
+    {
+        await using var fake = await FakePlatformServer.StartAsync();
+        await using var host = await RunnerHost.StartAsync(EndingExecutor(), extraConfig: Config(fake, webhook: Policy));
+        const string text = "run --project backend add tests";
+
+        using var response = platform switch
+        {
+            "github" => await GitHubCommentAsync(host, text, author),
+            "slack" => await SlackMentionAsync(host, text, author),
+            _ => await DiscordRelayAsync(host, "!agent " + text, author),
+        };
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("{\"error\":\"requester not permitted\"}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        await AssertNoMoreAsync(fake, 0);
     }
 
     [Fact]

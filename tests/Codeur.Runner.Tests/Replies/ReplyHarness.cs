@@ -124,11 +124,11 @@ internal static partial class ReplyHarness
         return host.SendAsync(FromGateway(HttpMethod.Post, "/webhook/discord", Json(interaction), identity: "discord", auth: "signature", platform: "discord"));
     }
 
-    /// <summary>A Discord bot relaying a channel message (bearer-authenticated): replies go to the channel with the bot token.</summary>
+    /// <summary>A Discord bot relaying a channel message with a token trusted for Discord: replies go to the channel with the bot token.</summary>
     public static Task<HttpResponseMessage> DiscordRelayAsync(RunnerHost host, string content, string author = "80351110224678912") =>
         host.SendAsync(FromGateway(HttpMethod.Post, "/webhook/discord",
             Json(JsonSerializer.Serialize(new { content, author = new { id = author, username = "nelly" }, channel_id = DiscordChannel, message_id = "1180000000000009999" })),
-            identity: "token:discord-relay", auth: "bearer", platform: "discord"));
+            identity: "token:discord-relay", auth: "bearer", platform: "discord", scopes: "relay:discord trust:discord"));
 
     /// <summary>The task id in any intake answer: JSON <c>task_id</c>, Slack's text or Discord's content.</summary>
     public static async Task<string> TaskIdAsync(HttpResponseMessage response)

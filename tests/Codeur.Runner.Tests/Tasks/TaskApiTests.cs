@@ -155,17 +155,26 @@ public sealed class TaskApiTests
     }
 
     [Fact]
-    public async Task ApiCancelCommand_BearerCaller_CancelsAnothersTask()
+    public async Task ApiCancelCommand_AnotherToken_404UnlessItHasTasksCancel()
     {
         var executor = new ScriptedExecutor((_, output, ct) => ScriptedExecutor.UntilReleased(ScriptedExecutor.Never, output, ct));
         await using var host = await StartAsync(executor);
         var id = await host.PostTaskAsync("first");
         await executor.WhenStarted(id).WaitAsync(Bound, Ct);
+        var cancel = Json(JsonSerializer.Serialize(new { command = "cancel", args = new[] { id } }));
 
-        using var response = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks",
-            Json(JsonSerializer.Serialize(new { command = "cancel", args = new[] { id } })), identity: "token:ops"));
+        using var stranger = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks", cancel, identity: "token:other"));
+        using var missing = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks",
+            Json(JsonSerializer.Serialize(new { command = "cancel", args = new[] { "0192aaaabbbbccccddddeeeeffff0000" } })), identity: "token:other"));
+        var strangerBody = await stranger.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
+        Assert.Equal(TaskState.Running, (await host.Queue.GetAsync(id, Ct))!.State);
+        Assert.Equal(strangerBody.Replace(id, "ID", StringComparison.Ordinal), (await missing.Content.ReadAsStringAsync(Ct)).Replace("0192aaaabbbbccccddddeeeeffff0000", "ID", StringComparison.Ordinal));
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var ops = await host.SendAsync(FromGateway(HttpMethod.Post, "/api/tasks",
+            Json(JsonSerializer.Serialize(new { command = "cancel", args = new[] { id } })), identity: "token:ops", scopes: "api tasks:cancel"));
+
+        Assert.Equal(HttpStatusCode.Accepted, ops.StatusCode);
         Assert.Equal(TaskState.Cancelled, (await host.WaitForFinalAsync(id)).State);
     }
 }

@@ -1,9 +1,0 @@
-using Codeur.Runner.Sandbox;
-
-namespace Codeur.Runner.Routing;
-
-/// <summary>Decides whether a configured project directory may become the sandbox's only bind mount.</summary>
-internal interface IProjectPathGuard
-{
-    PathCheck Check(string path);
-}

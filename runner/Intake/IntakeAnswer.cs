@@ -22,8 +22,11 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
 
     public CancellationToken Aborted => context.RequestAborted;
 
-    /// <summary>True when the platform itself called (signature verified) and shows our response body to the user.</summary>
-    private bool IsChatResponse => caller.IsSigned && (platform == "discord" || (platform == "slack" && IsForm));
+    /// <summary>
+    /// True when the platform itself called (signature verified) and shows our response body to the user. Not for a
+    /// request from the gateway's spool: the platform had the gateway's answer long ago, so ours goes as a reply.
+    /// </summary>
+    private bool IsChatResponse => caller.IsSigned && !caller.Spooled && (platform == "discord" || (platform == "slack" && IsForm));
 
     private bool IsForm => context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
 
@@ -82,7 +85,8 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        if (replies is not null)
+        // A spooled request stays in the gateway's spool and comes again: refusing it on the platform would be untrue.
+        if (replies is not null && !caller.Spooled)
         {
             await replies.RejectedAsync(platform, replyContext, text);
         }
@@ -101,7 +105,7 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        if (replies is not null)
+        if (replies is not null && !caller.Spooled)
         {
             await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
         }

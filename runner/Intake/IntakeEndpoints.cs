@@ -87,6 +87,13 @@ internal static partial class IntakeEndpoints
             return;
         }
 
+        // A platform's own delivery id wins (the platform may redeliver too); else the gateway's request id, which a
+        // request forwarded again from its spool carries unchanged.
+        if (task.DedupeKey is null && answer.Caller.RequestId is { } requestId)
+        {
+            task = task with { DedupeKey = "request:" + requestId };
+        }
+
         EnqueueResult result;
         try
         {

@@ -10,6 +10,7 @@ namespace Codeur.Gateway.Spool;
 /// start with a monotonic tick count, so a directory listing is arrival order. An index in memory keeps counts and
 /// order without listing the directory per request; it is rebuilt from the directory at start.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed partial class FileSpoolStore : ISpoolStore
 {
     private const string Extension = ".req";
@@ -34,7 +35,8 @@ internal sealed partial class FileSpoolStore : ISpoolStore
         _maxBytes = maxBytes;
         _time = time;
         _logger = logger;
-        Directory.CreateDirectory(_directory);
+        // Verified payloads of other people's chats and repositories: readable by the gateway's user only.
+        Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         foreach (var temp in Directory.EnumerateFiles(_directory, "*" + TempExtension))
         {
             // Written but never renamed: the client got no 2xx for it, so it is not ours to forward.
@@ -88,7 +90,14 @@ internal sealed partial class FileSpoolStore : ISpoolStore
         var temp = path + TempExtension;
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Options = FileOptions.Asynchronous,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            await using (var stream = new FileStream(temp, options))
             {
                 await stream.WriteAsync(bytes, cancellationToken);
                 stream.Flush(flushToDisk: true);

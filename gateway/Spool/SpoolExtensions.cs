@@ -20,7 +20,9 @@ internal static class SpoolExtensions
         var maxBytes = ByteSize.Parse(spool.MaxBytes);
         services.AddSingleton<ISpoolStore>(sp => spool.Backend == "redis"
             ? new RedisSpoolStore(spool.Connection!, spool.Prefix, spool.MaxEntries, maxBytes)
-            : new FileSpoolStore(spool.Path, spool.MaxEntries, maxBytes, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FileSpoolStore>>()));
+            : OperatingSystem.IsLinux()
+                ? new FileSpoolStore(spool.Path, spool.MaxEntries, maxBytes, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FileSpoolStore>>())
+                : throw new PlatformNotSupportedException("webhook.spool backend 'file' needs Linux (it fsyncs the spool directory)"));
         services.AddSingleton<SpoolSignal>();
         services.AddSingleton<SpoolMetrics>();
         services.AddSingleton<SpoolIntake>();

@@ -131,7 +131,7 @@ start_runner
 PIDS+=($!)
 for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/health" 2>/dev/null && break; sleep 0.1; done
 
-spool_entries() { curl -fsS "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk '$1 == "webhook_spool_entries" { print $2 }'; }
+spool_entries() { curl -fsS "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk '$1 ~ /^webhook_spool_entries($|\{)/ { print $NF }'; }
 wait_drained() {
   for _ in $(seq 1 600); do [ "$(spool_entries)" = 0 ] && return 0; sleep 0.2; done
   die "the spool did not drain"
@@ -173,6 +173,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 TASKS=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM tasks;")
+log "the gateway's spool metrics at the end:"; curl -fsS "http://127.0.0.1:$GATEWAY_PORT/metrics" | grep -E '^webhook_(spool|spooled|drained)' | sed 's/^/    /' >&2
 printf '\n  2xx answers: %d; tasks in the queue: %d (%s)\n' "$SEEN" "$TASKS" "$([ "$TASKS" -ge "$SEEN" ] && echo "none lost" || echo "LOST $((SEEN - TASKS))")"
 awk -F'\t' '{ acc[$1] += $3; bad[$1] += $4; n[$1]++ } END {
   printf "  accepted req/s, restart / steady: %.3f; requests not accepted: steady %d, restart %d\n", (acc["restart"] / n["restart"]) / (acc["steady"] / n["steady"]), bad["steady"], bad["restart"] }' "$TMP/results.tsv"

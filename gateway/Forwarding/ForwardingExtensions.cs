@@ -71,7 +71,7 @@ internal static class ForwardingExtensions
                 }
 
                 await next();
-                if (spool is not null && await spool.TrySpoolUnavailableAsync(context))
+                if (spool is not null && (await spool.TrySpoolUnavailableAsync(context) || await spool.TryAnswerStatusAsync(context)))
                 {
                     return;
                 }

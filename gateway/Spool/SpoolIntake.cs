@@ -1,9 +1,11 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Codeur.Audit;
 using Codeur.Gateway.Authentication;
 using Codeur.Gateway.Http;
 using Codeur.Http;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 
 namespace Codeur.Gateway.Spool;
 
@@ -56,6 +58,37 @@ internal sealed partial class SpoolIntake(ISpoolStore store, SpoolMetrics metric
     /// </summary>
     public Task<bool> TryQueueBehindAsync(HttpContext context) =>
         store.HasWaiting ? TrySpoolAsync(context, "behind_spooled") : Task.FromResult(false);
+
+    /// <summary>The spool as <c>/status</c> shows it: <c>{"entries","bytes","oldest_age_seconds"}</c>, as the drainer last read it.</summary>
+    public JsonObject Describe()
+    {
+        var stats = metrics.Stats;
+        return new JsonObject
+        {
+            ["entries"] = stats.Entries,
+            ["bytes"] = stats.Bytes,
+            ["oldest_age_seconds"] = stats.OldestArrival is { } oldest ? Math.Round(Math.Max(0, (time.GetUtcNow() - oldest).TotalSeconds), 1) : 0,
+        };
+    }
+
+    /// <summary>
+    /// <c>/status</c> while the runner is unreachable: still the contract's 502 JSON error, with the spool beside it,
+    /// because that is when an operator asks.
+    /// </summary>
+    public async Task<bool> TryAnswerStatusAsync(HttpContext context)
+    {
+        if (context.Response.HasStarted || context.GetForwarderErrorFeature() is null
+            || context.GetReverseProxyFeature().Route.Config.RouteId != SpoolTransforms.StatusRouteId)
+        {
+            return false;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        context.Response.Headers.RetryAfter = "5";
+        await context.Response.WriteAsJsonAsync(new JsonObject { ["error"] = "the runner is unreachable", ["spool"] = Describe() }, context.RequestAborted);
+        return true;
+    }
 
     /// <summary>After forwarding: the runner was unreachable, timed out, or answered 502/503/504.</summary>
     public Task<bool> TrySpoolUnavailableAsync(HttpContext context)

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -13,7 +15,7 @@ internal static class SpoolTransforms
     /// <summary>Adds the steps when a spool is configured; call after the identity transform, which strips client-sent <c>X-Codeur-*</c>.</summary>
     public static void Add(TransformBuilderContext context)
     {
-        if (context.Services.GetService<SpoolIntake>() is null)
+        if (context.Services.GetService<SpoolIntake>() is not { } spool)
         {
             return;
         }
@@ -38,5 +40,34 @@ internal static class SpoolTransforms
 
             return ValueTask.CompletedTask;
         });
+
+        if (context.Route.RouteId == StatusRouteId)
+        {
+            context.AddResponseTransform(transform => AddSpoolToStatusAsync(transform, spool));
+        }
+    }
+
+    public const string StatusRouteId = "status";
+
+    /// <summary>The runner's <c>/status</c> plus the gateway's <c>spool</c>: what waits at this edge is part of the picture.</summary>
+    private static async ValueTask AddSpoolToStatusAsync(ResponseTransformContext transform, SpoolIntake spool)
+    {
+        if (transform.ProxyResponse is not { IsSuccessStatusCode: true } response
+            || response.Content.Headers.ContentType?.MediaType != "application/json")
+        {
+            return;
+        }
+
+        var status = await response.Content.ReadFromJsonAsync<JsonObject>(transform.CancellationToken);
+        if (status is null)
+        {
+            return;
+        }
+
+        transform.SuppressResponseBody = true;
+        status["spool"] = spool.Describe();
+        var http = transform.HttpContext.Response;
+        http.Headers.ContentLength = null;
+        await http.WriteAsJsonAsync(status, transform.CancellationToken);
     }
 }

@@ -74,6 +74,40 @@ public sealed class SpoolForwardingTests : IAsyncDisposable
         using var healthJson = JsonDocument.Parse(healthText);
         Assert.Equal("degraded", healthJson.RootElement.GetProperty("status").GetString());
         Assert.StartsWith("1 requests spooled", healthJson.RootElement.GetProperty("components").GetProperty("spool").GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        // /status while the runner is away: the contract's 502 error, with what waits in the spool beside it.
+        using var status = new HttpRequestMessage(HttpMethod.Get, "/status");
+        status.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var statusResponse = await gateway.Client.SendAsync(status, Ct);
+        Assert.Equal(HttpStatusCode.BadGateway, statusResponse.StatusCode);
+        using var statusJson = JsonDocument.Parse(await statusResponse.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(1, statusJson.RootElement.GetProperty("spool").GetProperty("entries").GetInt32());
+        Assert.False(string.IsNullOrEmpty(statusJson.RootElement.GetProperty("error").GetString()));
+    }
+
+    /// <summary>
+    /// The runner dedupes on <c>X-Codeur-Request-Id</c> and treats <c>X-Codeur-Spooled-At</c> as "nobody waits"
+    /// (SpooledIntakeTests shows both work when they reach it): a client who could set them could make another
+    /// caller's request a "duplicate", or silence its answer. The gateway sets its own and drops the client's.
+    /// </summary>
+    [Fact]
+    public async Task Submission_ClientForgedRequestIdAndSpooledAt_NeverReachTheRunner()
+    {
+        await using var upstream = await RecordingUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(Config(), upstream.Address);
+        const string Forged = "0123456789abcdef0123456789abcdef";
+        using var request = Api();
+        request.Headers.Add("X-Codeur-Request-Id", Forged);
+        request.Headers.Add("X-Codeur-Spooled-At", DateTimeOffset.UtcNow.ToString("O"));
+        request.Content!.Headers.Add("X-Codeur-Request-Id", Forged);
+
+        using var response = await gateway.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var headers = upstream.Forwarded().Headers;
+        Assert.Matches("^[0-9a-f]{32}$", headers["X-Codeur-Request-Id"]);
+        Assert.NotEqual(Forged, headers["X-Codeur-Request-Id"]);
+        Assert.False(headers.ContainsKey("X-Codeur-Spooled-At"));
     }
 
     [Fact]
@@ -167,6 +201,14 @@ public sealed class SpoolForwardingTests : IAsyncDisposable
         // With the spool empty and the runner up, requests go straight through again.
         using var direct = await gateway.Client.SendAsync(Api(), Ct);
         Assert.Contains("task_id", await direct.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        // The runner's /status, with the gateway's spool added.
+        using var status = new HttpRequestMessage(HttpMethod.Get, "/status");
+        status.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var statusResponse = await gateway.Client.SendAsync(status, Ct);
+        using var statusJson = JsonDocument.Parse(await statusResponse.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("t-1", statusJson.RootElement.GetProperty("task_id").GetString());
+        Assert.Equal(JsonValueKind.Number, statusJson.RootElement.GetProperty("spool").GetProperty("entries").ValueKind);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

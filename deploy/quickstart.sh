@@ -70,6 +70,7 @@ webhook:
     # A stand-in agent: appends the task text to a file in the project. The text is one argv element (\$1), never shell code.
     commands: {run: ["bash", "-c", "printf '%s\\\\n' \"\$1\" >> AGENT_TASKS.md && tail -5 AGENT_TASKS.md", "agent", "{task}"]}
   queue: {backend: sqlite, path: "$state/codeur.db"}
+  spool: {backend: file, path: "$state/spool"}
   audit: {path: "$state/audit.log"}
 YAML
 fi

@@ -5,6 +5,7 @@ using Codeur.Gateway.Http;
 using Codeur.Gateway.Network;
 using Codeur.Gateway.Observability;
 using Codeur.Gateway.RateLimiting;
+using Codeur.Gateway.Spool;
 using Codeur.Gateway.Tls;
 using Codeur.Hosting;
 using Codeur.Http;
@@ -19,6 +20,7 @@ builder.Services.AddClientAddress();
 builder.Services.AddGatewayRateLimiting();
 builder.Services.AddGatewayAuthentication();
 builder.Services.AddRunnerForwarding(config);
+builder.Services.AddRunnerSpool(config);
 
 var app = builder.Build();
 app.WarnIfPlaintext(config);

@@ -112,6 +112,7 @@ public sealed class AuditLog : BackgroundService
             WriteOptional(json, "method", record.Method);
             WriteOptional(json, "path", record.Path);
             WriteOptional(json, "trace_id", record.TraceId);
+            WriteOptional(json, "spool_id", record.SpoolId);
             json.WriteEndObject();
         }
 

@@ -19,4 +19,5 @@ public sealed record AuditRecord(string Event)
     public string? Method { get; init; }
     public string? Path { get; init; }
     public string? TraceId { get; init; }
+    public string? SpoolId { get; init; }
 }

@@ -367,6 +367,40 @@ public static partial class AgentConfigValidator
         {
             yield return error;
         }
+
+        if (w.Spool is { } spool)
+        {
+            foreach (var error in ValidateSpool(spool, $"{p}.spool"))
+            {
+                yield return error;
+            }
+        }
+    }
+
+    private static IEnumerable<ConfigError> ValidateSpool(SpoolSection s, string p)
+    {
+        if (s.Backend is not ("file" or "redis"))
+        {
+            yield return new($"{p}.backend", "must be 'file' or 'redis'");
+        }
+        else if (s.Backend == "file" && string.IsNullOrWhiteSpace(s.Path))
+        {
+            yield return new($"{p}.path", "is required for the file backend");
+        }
+        else if (s.Backend == "redis" && string.IsNullOrWhiteSpace(s.Connection))
+        {
+            yield return new($"{p}.connection", "is required for the redis backend");
+        }
+
+        if (s.MaxEntries < 1)
+        {
+            yield return new($"{p}.max_entries", "must be at least 1");
+        }
+
+        if (!ByteSize.TryParse(s.MaxBytes, out var bytes) || bytes < 1024)
+        {
+            yield return new($"{p}.max_bytes", "must be a size of at least 1k (e.g. 256m)");
+        }
     }
 
     private static IEnumerable<ConfigError> ValidateReplies(RepliesSection r)

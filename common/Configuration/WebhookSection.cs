@@ -56,6 +56,9 @@ public sealed class WebhookSection
     public QueueSection Queue { get; set; } = new();
     public AuditSection Audit { get; set; } = new();
 
+    /// <summary>The gateway's spool for requests that arrive while the runner is away; null (absent) disables it.</summary>
+    public SpoolSection? Spool { get; set; }
+
     /// <summary>The word that starts a command in chat text and comments (<c>!agent run ...</c>); matched case-insensitively. Default <c>!agent</c>.</summary>
     public string CommandPrefix { get; set; } = "!agent";
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Codeur.Http;
 
-/// <summary><c>{"status":"healthy|unhealthy","components":{"name":{"status","description"}},"error"?}</c>; 503 names the failing part.</summary>
+/// <summary><c>{"status":"healthy|degraded|unhealthy","components":{"name":{"status","description"}},"error"?}</c>; 503 names the failing part.</summary>
 public static class HealthResponseWriter
 {
     public static async Task WriteAsync(HttpContext context, HealthReport report)
@@ -13,12 +13,12 @@ public static class HealthResponseWriter
         context.Response.Headers.CacheControl = "no-store";
         await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
         json.WriteStartObject();
-        json.WriteString("status", report.Status == HealthStatus.Healthy ? "healthy" : "unhealthy");
+        json.WriteString("status", Name(report.Status));
         json.WriteStartObject("components");
         foreach (var (name, entry) in report.Entries)
         {
             json.WriteStartObject(name);
-            json.WriteString("status", entry.Status == HealthStatus.Healthy ? "healthy" : "unhealthy");
+            json.WriteString("status", Name(entry.Status));
             if (entry.Description is { } description)
             {
                 json.WriteString("description", description);
@@ -36,4 +36,12 @@ public static class HealthResponseWriter
         json.WriteEndObject();
         await json.FlushAsync(context.RequestAborted);
     }
+
+    /// <summary>Degraded: working, but without a part (the gateway spooling while the runner is away).</summary>
+    private static string Name(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
 }

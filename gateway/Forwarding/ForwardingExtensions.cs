@@ -2,6 +2,7 @@ using System.Net;
 using Codeur.Configuration;
 using Codeur.Gateway.Http;
 using Codeur.Gateway.RateLimiting;
+using Codeur.Gateway.Spool;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
@@ -49,17 +50,32 @@ internal static class ForwardingExtensions
                 // X-Forwarded-For is set, not appended: what an untrusted client sent is not passed on as fact.
                 context.AddXForwarded(ForwardedTransformActions.Set);
                 context.RequestTransforms.Add(context.Services.GetRequiredService<IdentityTransform>());
+                SpoolTransforms.Add(context);
             });
         return services;
     }
 
-    /// <summary>Maps the forwarding routes; a runner that cannot be reached becomes a prompt JSON 502/504.</summary>
+    /// <summary>
+    /// Maps the forwarding routes. A submission the runner cannot take goes to the spool when one is configured (and
+    /// joins it while earlier ones wait there); otherwise an unreachable runner becomes a prompt JSON 502/504.
+    /// </summary>
     public static IEndpointConventionBuilder MapRunnerForwarding(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapReverseProxy(proxy =>
         {
             proxy.Use(async (context, next) =>
             {
+                var spool = context.RequestServices.GetService<SpoolIntake>();
+                if (spool is not null && await spool.TryQueueBehindAsync(context))
+                {
+                    return;
+                }
+
                 await next();
+                if (spool is not null && (await spool.TrySpoolUnavailableAsync(context) || await spool.TryAnswerStatusAsync(context)))
+                {
+                    return;
+                }
+
                 if (context.GetForwarderErrorFeature() is { } error)
                 {
                     var rejection = context.RequestServices.GetRequiredService<Rejection>();

@@ -13,7 +13,7 @@ internal static class ObservabilityExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Rejection>();
         services.AddHttpClient(RunnerHealthCheck.ClientName, client => client.Timeout = TimeSpan.FromSeconds(2));
-        services.AddHealthChecks().AddCheck<RunnerHealthCheck>("runner");
+        services.AddHealthChecks().AddCheck<RunnerHealthCheck>(RunnerHealthCheck.Name);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             // Only our meters and the request-duration histogram: each framework meter costs CPU on every request
             // (measured in bench/gateway: all of them together about 15% of the gateway's per-request CPU).
@@ -29,7 +29,8 @@ internal static class ObservabilityExtensions
         endpoints.MapHealthChecks("/health", new HealthCheckOptions
         {
             ResponseWriter = HealthResponseWriter.WriteAsync,
-            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
+            // Degraded only with a spool: the runner is away, requests are accepted and spooled, so still in service.
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
         });
         endpoints.MapGet("/health/live", () => Results.Json(new { status = "healthy" }));
         endpoints.MapPrometheusScrapingEndpoint("/metrics");

@@ -8,7 +8,7 @@ namespace Codeur.Runner.Intake;
 /// <c>X-Codeur-*</c>): the platform route, the identity (<c>token:NAME</c> or the platform), how it was verified,
 /// and for a bearer token its scopes (<c>X-Codeur-Scopes</c>, space-separated).
 /// </summary>
-internal sealed record CallerIdentity(string Platform, string Identity, string AuthMethod, FrozenSet<string> Scopes)
+internal sealed partial record CallerIdentity(string Platform, string Identity, string AuthMethod, FrozenSet<string> Scopes)
 {
     public const string TokenPrefix = "token:";
 
@@ -27,6 +27,15 @@ internal sealed record CallerIdentity(string Platform, string Identity, string A
 
     public bool Has(string scope) => TokenName is not null && Scopes.Contains(scope);
 
+    /// <summary>
+    /// The gateway's id for a submission (<c>X-Codeur-Request-Id</c>): the dedupe key when the payload has no delivery
+    /// id of its own, so a request forwarded again from the gateway's spool becomes a task at most once.
+    /// </summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Forwarded from the gateway's spool (<c>X-Codeur-Spooled-At</c>): the caller is no longer waiting for this answer.</summary>
+    public bool Spooled { get; init; }
+
     public static CallerIdentity From(HttpContext context)
     {
         var headers = context.Request.Headers;
@@ -37,6 +46,13 @@ internal sealed record CallerIdentity(string Platform, string Identity, string A
             headers["X-Codeur-Platform"].FirstOrDefault() ?? "api",
             headers["X-Codeur-Identity"].FirstOrDefault() ?? "unknown",
             headers["X-Codeur-Auth"].FirstOrDefault() ?? "bearer",
-            scopes);
+            scopes)
+        {
+            RequestId = headers["X-Codeur-Request-Id"].FirstOrDefault() is { } id && RequestIdFormat().IsMatch(id) ? id : null,
+            Spooled = headers["X-Codeur-Spooled-At"].Count > 0,
+        };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{32}$")]
+    private static partial System.Text.RegularExpressions.Regex RequestIdFormat();
 }

@@ -22,8 +22,11 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
 
     public CancellationToken Aborted => context.RequestAborted;
 
-    /// <summary>True when the platform itself called (signature verified) and shows our response body to the user.</summary>
-    private bool IsChatResponse => caller.IsSigned && (platform == "discord" || (platform == "slack" && IsForm));
+    /// <summary>
+    /// True when the platform itself called (signature verified) and shows our response body to the user. Not for a
+    /// request from the gateway's spool: the platform had the gateway's answer long ago, so ours goes as a reply.
+    /// </summary>
+    private bool IsChatResponse => caller.IsSigned && !caller.Spooled && (platform == "discord" || (platform == "slack" && IsForm));
 
     private bool IsForm => context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
 
@@ -94,7 +97,11 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        await replies.RejectedAsync(platform, replyContext, text);
+        // A spooled request stays in the gateway's spool and comes again: refusing it on the platform would be untrue.
+        if (!caller.Spooled)
+        {
+            await replies.RejectedAsync(platform, replyContext, text);
+        }
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue is full", QueueFullRetry);
     }
@@ -110,7 +117,10 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
             return;
         }
 
-        await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
+        if (!caller.Spooled)
+        {
+            await replies.RejectedAsync(platform, replyContext, $"the task queue is unavailable; try again in {StoreRetry.TotalSeconds:0} seconds");
+        }
 
         await JsonError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the task queue cannot store tasks right now", StoreRetry);
     }

@@ -85,6 +85,13 @@ internal sealed partial class IntakeHandler(
 
     private async Task EnqueueAsync(HttpContext context, NewTask task, IntakeAnswer answer)
     {
+        // A platform's own delivery id wins (the platform may redeliver too); else the gateway's request id, which a
+        // request forwarded again from its spool carries unchanged.
+        if (task.DedupeKey is null && answer.Caller.RequestId is { } requestId)
+        {
+            task = task with { DedupeKey = "request:" + requestId };
+        }
+
         EnqueueResult result;
         try
         {

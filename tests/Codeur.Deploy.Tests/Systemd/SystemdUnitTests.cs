@@ -61,6 +61,21 @@ public sealed partial class SystemdUnitTests
         Assert.DoesNotContain("SupplementaryGroups", Section("codeur-gateway.service", "Service").Keys);
     }
 
+    /// <summary>The spool outlives `systemctl restart codeur-runner` and the gateway's own restarts: a private state directory.</summary>
+    [Fact]
+    public void GatewayUnit_AStateDirectoryForTheSpool_AndNoDependencyThatRestartsItWithTheRunner()
+    {
+        var unit = Section("codeur-gateway.service", "Unit");
+        var service = Section("codeur-gateway.service", "Service");
+
+        Assert.Equal(["codeur-gateway"], service["StateDirectory"]);
+        Assert.Equal(["0700"], service["StateDirectoryMode"]);
+        Assert.Contains("spool: {backend: file, path: /var/lib/codeur-gateway/spool}", File.ReadAllText(Repo.Path("deploy", "systemd", "agent.yaml")), StringComparison.Ordinal);
+        Assert.DoesNotContain("BindsTo", unit.Keys);
+        Assert.DoesNotContain("PartOf", unit.Keys);
+        Assert.DoesNotContain("Requires", unit.Keys);
+    }
+
     [Theory]
     [MemberData(nameof(Units))]
     public async Task Unit_SystemdAnalyzeSecurity_ExposureAtMostTwo(string unit)

@@ -52,7 +52,8 @@ internal static class BrokerApplication
 
         var app = builder.Build();
         var handler = app.Services.GetRequiredService<EngineBrokerHandler>();
-        app.Run(handler.HandleAsync);
+        var engine = app.Services.GetRequiredService<EngineClient>();
+        app.Run(context => BrokerHealth.Matches(context) ? BrokerHealth.WriteAsync(context, engine) : handler.HandleAsync(context));
         return app;
     }
 }

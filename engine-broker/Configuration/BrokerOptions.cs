@@ -6,7 +6,7 @@ namespace Codeur.EngineBroker.Configuration;
 /// What the broker admits. Read from <c>CODEUR_BROKER_*</c> environment variables (README, "Engine broker"); the
 /// defaults are the runner's defaults, and nothing is admitted that is not named here.
 /// </summary>
-internal sealed class BrokerOptions
+internal sealed record BrokerOptions
 {
     public const string Prefix = "CODEUR_BROKER_";
 

@@ -73,7 +73,15 @@ internal sealed class CreateBodyValidator(BrokerPolicy policy)
 
         using (document)
         {
-            return Validate(new StrictObject(document.RootElement, "", ConfigKeys));
+            try
+            {
+                return Validate(new StrictObject(document.RootElement, "", ConfigKeys));
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonDocument checks string encoding only when a string is read: invalid UTF-8 surfaces here.
+                throw new EngineRequestRefusedException("body", "not valid UTF-8");
+            }
         }
     }
 

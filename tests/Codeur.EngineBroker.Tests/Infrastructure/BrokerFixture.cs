@@ -54,9 +54,6 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public string TargetName => "codeur-broker-test-target-" + _run;
 
-    /// <summary>A registered runtime other than runc (the test broker admits runc only); null when the engine has none.</summary>
-    public string? OtherRuntime { get; private set; }
-
     public HttpClient Engine { get; } = UnixHttp.Create("/var/run/docker.sock");
 
     public HttpClient Broker { get; private set; } = null!;
@@ -85,7 +82,6 @@ public sealed class BrokerFixture : IAsyncLifetime
 
         await DockerAsync("tag", SandboxImage, OtherImage);
         TargetId = await CreateDirectAsync(CreateBodies.Foreign(this), name: TargetName);
-        OtherRuntime = await FindOtherRuntimeAsync();
 
         _broker = BrokerApplication.Build(["--Logging:LogLevel:Default=Error"], new BrokerOptions
         {
@@ -93,7 +89,7 @@ public sealed class BrokerFixture : IAsyncLifetime
             RunnerId = RunnerId,
             Images = [SandboxImage],
             ProjectsRoots = [Projects],
-            Runtimes = ["runc"],
+            Runtimes = ["runsc"],
             EgressNetwork = "",
             AuditPath = AuditPath,
         });
@@ -188,15 +184,6 @@ public sealed class BrokerFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return await output + await error;
-    }
-
-    private async Task<string?> FindOtherRuntimeAsync()
-    {
-        using var response = await Engine.GetAsync(new Uri($"/{ApiVersion}/info", UriKind.Relative));
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return document.RootElement.TryGetProperty("Runtimes", out var runtimes)
-            ? runtimes.EnumerateObject().Select(r => r.Name).Where(n => n != "runc").Order(StringComparer.Ordinal).FirstOrDefault()
-            : null;
     }
 }
 

@@ -9,12 +9,15 @@ namespace Codeur.EngineBroker.Tests.Infrastructure;
 /// </summary>
 internal static class CreateBodies
 {
-    public static string Runner(BrokerFixture fixture, string task = "t1", string command = "true", string? runnerId = null) =>
+    public static string Runner(BrokerFixture fixture, string task = "t1", string command = "true") =>
+        Runner(fixture.Project, fixture.RunnerId, task, command);
+
+    public static string Runner(string project, string runnerId, string task = "t1", string command = "true") =>
         Template
-            .Replace("{RUNNER}", runnerId ?? fixture.RunnerId, StringComparison.Ordinal)
+            .Replace("{RUNNER}", runnerId, StringComparison.Ordinal)
             .Replace("{TASK}", task, StringComparison.Ordinal)
             .Replace("{DEADLINE}", DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{SOURCE}", fixture.Project, StringComparison.Ordinal)
+            .Replace("{SOURCE}", project, StringComparison.Ordinal)
             .Replace("{CMD}", command, StringComparison.Ordinal);
 
     /// <summary>A plain container of someone else's (another runner's label), created directly on the engine.</summary>

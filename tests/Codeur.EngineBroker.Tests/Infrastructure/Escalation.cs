@@ -5,7 +5,7 @@ namespace Codeur.EngineBroker.Tests.Infrastructure;
 /// <summary>
 /// One way a create body asks for host access: the field (a path of keys from the body's root), the JSON value that
 /// asks for it, and how to see in <c>docker inspect</c> that the engine granted it. Values may use the placeholders
-/// <c>{PROJECTS}</c>, <c>{PROJECT}</c>, <c>{OUTSIDE}</c>, <c>{ROOT}</c>, <c>{TARGET}</c>, <c>{RUNTIME}</c>, <c>{IMAGE}</c>.
+/// <c>{PROJECTS}</c>, <c>{PROJECT}</c>, <c>{OUTSIDE}</c>, <c>{ROOT}</c>, <c>{TARGET}</c>, <c>{IMAGE}</c>.
 /// </summary>
 internal sealed record Escalation(string Name, string[] Path, string Value, Func<JsonElement, bool> TookEffect)
 {
@@ -18,9 +18,6 @@ internal sealed record Escalation(string Name, string[] Path, string Value, Func
     /// </summary>
     public bool DuplicatesApply { get; init; } = true;
 
-    /// <summary>Needs a second runtime registered with the engine.</summary>
-    public bool NeedsRuntime => Value.Contains("{RUNTIME}", StringComparison.Ordinal);
-
     public string Key => Path[^1];
 
     public static string Substitute(string text, BrokerFixture fixture) => text
@@ -29,7 +26,6 @@ internal sealed record Escalation(string Name, string[] Path, string Value, Func
         .Replace("{OUTSIDE}", fixture.Outside, StringComparison.Ordinal)
         .Replace("{ROOT}", fixture.Root, StringComparison.Ordinal)
         .Replace("{TARGET}", fixture.TargetId, StringComparison.Ordinal)
-        .Replace("{RUNTIME}", fixture.OtherRuntime ?? "", StringComparison.Ordinal)
         .Replace("{IMAGE}", fixture.OtherImage, StringComparison.Ordinal);
 
     public override string ToString() => Name;

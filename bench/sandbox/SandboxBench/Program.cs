@@ -56,6 +56,23 @@ for (var i = 0; i < rounds; i++)
     }
 }
 
+// The cycle's spread (hundreds of ms of container start) hides a few ms. So also time the broker's own cost per
+// request: inspects of one container, direct and through the broker, alternated.
+var probe = new ContainerSpecBuilder(brokered).Build("probe", project, ["true"], DateTimeOffset.UtcNow.AddMinutes(5));
+var probeId = await brokerRuntime.CreateAsync(probe, CancellationToken.None);
+var inspectDirect = new List<double>();
+var inspectBroker = new List<double>();
+for (var i = 0; i < 200; i++)
+{
+    foreach (var (client, into) in i % 2 == 0 ? new[] { (runtime, inspectDirect), (brokerRuntime, inspectBroker) } : [(brokerRuntime, inspectBroker), (runtime, inspectDirect)])
+    {
+        var watch = Stopwatch.StartNew();
+        await client.InspectAsync(probeId, CancellationToken.None);
+        into.Add(watch.Elapsed.TotalMilliseconds);
+    }
+}
+
+await runtime.RemoveAsync(probeId, CancellationToken.None);
 await broker.StopAsync();
 Directory.Delete(root, recursive: true);
 var oursMedian = Median(ours);
@@ -69,6 +86,10 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {bro
 // Each round runs both arms back to back, so the per-round difference cancels most of the engine's drift.
 var paired = Median([.. viaBroker.Zip(ours, (b, d) => b - d)]);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {paired:0.0} ms per cycle (median of per-round differences)"));
+var perCall = Median(inspectBroker) - Median(inspectDirect);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inspect direct median {Median(inspectDirect):0.00} ms, through the broker {Median(inspectBroker):0.00} ms: {perCall:0.00} ms per call"));
+// A cycle is 7 calls through the broker (create, inspect, attach, start, wait, inspect, remove).
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {perCall * 7:0.0} ms per cycle (7 calls x per-call cost; goal <= 10 ms)"));
 return 0;
 
 async Task<double> OursAsync(string id, SandboxExecutor? through = null, string arm = "ours")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Per-task sandbox overhead: our engine (create, verify, attach, start, wait, inspect, remove of `true`) versus
-# `docker run --rm` with the same flags, arms alternated. Usage: bench/sandbox/run.sh [ROUNDS] [IMAGE]
+# `docker run --rm` with the same flags, and the same cycle through the engine broker; arms rotated each round.
+# Usage: bench/sandbox/run.sh [ROUNDS] [IMAGE]
 # Needs a running Docker engine and the sandbox image (deploy/sandbox/build-offline.sh builds it offline).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Build every image the deployment uses, without a registry, and report their sizes:
-#   codeur/gateway, codeur/runner, codeur/docker-proxy (and codeur/redis with --redis) from deploy/docker/,
+#   codeur/gateway, codeur/runner, codeur/engine-broker (and codeur/redis with --redis) from deploy/docker/,
 #   codeur/sandbox from deploy/sandbox/ (built offline when missing).
 #
 #   deploy/docker/build-images.sh [--redis] [--tag TAG]        (TAG default: latest)
@@ -35,8 +35,8 @@ build() { # name dockerfile context
 }
 build gateway deploy/docker/gateway.Dockerfile .
 build runner deploy/docker/runner.Dockerfile .
-build docker-proxy deploy/docker/docker-proxy/Dockerfile deploy/docker/docker-proxy
-images=(gateway runner docker-proxy sandbox)
+build engine-broker deploy/docker/engine-broker.Dockerfile .
+images=(gateway runner engine-broker sandbox)
 if ((redis)); then build redis deploy/docker/redis/Dockerfile deploy/docker/redis; images+=(redis); fi
 
 echo "image sizes:"

@@ -1,57 +1,105 @@
 using System.Diagnostics;
 using System.Globalization;
+using Codeur.EngineBroker.Configuration;
+using Codeur.EngineBroker.Hosting;
 using Codeur.Runner.Sandbox;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // Per-task overhead of one sandbox cycle (create, verify, attach, start, wait, inspect, remove) for `true`,
-// through our engine versus `docker run --rm` with the same flags. Arms alternate every round so drift in the
-// engine (page cache, cgroup setup) hits both equally.
+// through our engine versus `docker run --rm` with the same flags, and our engine through the engine broker
+// (engine-broker/, as compose and Helm deploy it) versus straight to the engine socket. Arms rotate every round so
+// drift in the engine (page cache, cgroup setup) hits all of them equally.
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 var image = args.Length > 1 ? args[1] : "codeur/sandbox:latest";
-var project = Directory.CreateTempSubdirectory("codeur-bench-").FullName;
+// The broker requires the API version in the path: both of our arms pin the same one, as compose and Helm do.
+Environment.SetEnvironmentVariable("DOCKER_API_VERSION", Environment.GetEnvironmentVariable("DOCKER_API_VERSION") ?? "1.41");
+var root = Directory.CreateTempSubdirectory("codeur-bench-").FullName;
+var project = Directory.CreateDirectory(Path.Combine(root, "project")).FullName;
 var options = new SandboxOptions { Image = image, InstanceId = "codeur-bench", Timeout = TimeSpan.FromSeconds(60) };
 using var runtime = new DockerContainerRuntime(options, TimeProvider.System, NullLogger<DockerContainerRuntime>.Instance);
 var executor = new SandboxExecutor(runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), new SandboxTaskRegistry(), TimeProvider.System, NullLogger<SandboxExecutor>.Instance);
 var cliArgs = CliArguments(options, project);
 
+var brokerSocket = Path.Combine(root, "broker.sock");
+await using var broker = BrokerApplication.Build(["--Logging:LogLevel:Default=Warning"], new BrokerOptions
+{
+    Listen = ["unix:" + brokerSocket],
+    RunnerId = options.InstanceId,
+    Images = [image],
+    ProjectsRoots = [root],
+});
+await broker.StartAsync();
+var brokered = new SandboxOptions { Image = image, InstanceId = options.InstanceId, Timeout = options.Timeout, DockerEndpoint = new Uri("unix://" + brokerSocket) };
+using var brokerRuntime = new DockerContainerRuntime(brokered, TimeProvider.System, NullLogger<DockerContainerRuntime>.Instance);
+var brokerExecutor = new SandboxExecutor(brokerRuntime, new ContainerSpecBuilder(brokered), new ProjectPathGuard(brokered), new SandboxTaskRegistry(), TimeProvider.System, NullLogger<SandboxExecutor>.Instance);
+
 Console.WriteLine($"rounds={rounds} image={image} project={project}");
 Console.WriteLine($"cli: docker {string.Join(' ', cliArgs)}");
 await OursAsync("warmup");
 await CliAsync("warmup");
+await OursAsync("warmup", brokerExecutor, "broker");
 
 var ours = new List<double>(rounds);
 var cli = new List<double>(rounds);
+var viaBroker = new List<double>(rounds);
+Func<string, Task>[] arms =
+[
+    async id => ours.Add(await OursAsync(id)),
+    async id => cli.Add(await CliAsync(id)),
+    async id => viaBroker.Add(await OursAsync(id, brokerExecutor, "broker")),
+];
 for (var i = 0; i < rounds; i++)
 {
-    var id = $"bench-{i}";
-    if (i % 2 == 0)
+    for (var a = 0; a < arms.Length; a++)
     {
-        ours.Add(await OursAsync(id));
-        cli.Add(await CliAsync(id));
-    }
-    else
-    {
-        cli.Add(await CliAsync(id));
-        ours.Add(await OursAsync(id));
+        await arms[(i + a) % arms.Length]($"bench-{i}");
     }
 }
 
-Directory.Delete(project);
+// The cycle's spread (hundreds of ms of container start) hides a few ms. So also time the broker's own cost per
+// request: inspects of one container, direct and through the broker, alternated.
+var probe = new ContainerSpecBuilder(brokered).Build("probe", project, ["true"], DateTimeOffset.UtcNow.AddMinutes(5));
+var probeId = await brokerRuntime.CreateAsync(probe, CancellationToken.None);
+var inspectDirect = new List<double>();
+var inspectBroker = new List<double>();
+for (var i = 0; i < 200; i++)
+{
+    foreach (var (client, into) in i % 2 == 0 ? new[] { (runtime, inspectDirect), (brokerRuntime, inspectBroker) } : [(brokerRuntime, inspectBroker), (runtime, inspectDirect)])
+    {
+        var watch = Stopwatch.StartNew();
+        await client.InspectAsync(probeId, CancellationToken.None);
+        into.Add(watch.Elapsed.TotalMilliseconds);
+    }
+}
+
+await runtime.RemoveAsync(probeId, CancellationToken.None);
+await broker.StopAsync();
+Directory.Delete(root, recursive: true);
 var oursMedian = Median(ours);
 var cliMedian = Median(cli);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ours  median {oursMedian,7:0.0} ms  min {ours.Min(),7:0.0}  max {ours.Max(),7:0.0}"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cli   median {cliMedian,7:0.0} ms  min {cli.Min(),7:0.0}  max {cli.Max(),7:0.0}"));
+var brokerMedian = Median(viaBroker);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ours    median {oursMedian,7:0.0} ms  min {ours.Min(),7:0.0}  max {ours.Max(),7:0.0}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cli     median {cliMedian,7:0.0} ms  min {cli.Min(),7:0.0}  max {cli.Max(),7:0.0}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker  median {brokerMedian,7:0.0} ms  min {viaBroker.Min(),7:0.0}  max {viaBroker.Max(),7:0.0}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio ours/cli {oursMedian / cliMedian:0.00}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {brokerMedian - oursMedian:0.0} ms per cycle (median broker - median direct; goal <= 10 ms)"));
+// Each round runs both arms back to back, so the per-round difference cancels most of the engine's drift.
+var paired = Median([.. viaBroker.Zip(ours, (b, d) => b - d)]);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {paired:0.0} ms per cycle (median of per-round differences)"));
+var perCall = Median(inspectBroker) - Median(inspectDirect);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inspect direct median {Median(inspectDirect):0.00} ms, through the broker {Median(inspectBroker):0.00} ms: {perCall:0.00} ms per call"));
+// A cycle is 7 calls through the broker (create, inspect, attach, start, wait, inspect, remove).
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {perCall * 7:0.0} ms per cycle (7 calls x per-call cost; goal <= 10 ms)"));
 return 0;
 
-async Task<double> OursAsync(string id)
+async Task<double> OursAsync(string id, SandboxExecutor? through = null, string arm = "ours")
 {
     var watch = Stopwatch.StartNew();
-    var result = await executor.RunAsync(new SandboxRequest("ours-" + id, project, ["true"]), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+    var result = await (through ?? executor).RunAsync(new SandboxRequest(arm + "-" + id, project, ["true"]), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
     watch.Stop();
     if (result.Ending != SandboxEnding.Succeeded)
     {
-        throw new InvalidOperationException($"our run ended {result.Ending}: {result.Error}");
+        throw new InvalidOperationException($"{arm} run ended {result.Ending}: {result.Error}");
     }
 
     return watch.Elapsed.TotalMilliseconds;

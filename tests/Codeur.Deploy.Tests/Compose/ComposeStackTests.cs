@@ -9,7 +9,7 @@ namespace Codeur.Deploy.Tests.Compose;
 
 /// <summary>
 /// docker-compose.yml on the real engine with docker-compose 1.29: up, a signed GitHub webhook through the published
-/// gateway, the task run by the runner through the socket proxy in a sandbox container, then down.
+/// gateway, the task run by the runner through the engine broker in a sandbox container, then down.
 /// </summary>
 [Collection(ImagesCollection.Name)]
 public sealed class ComposeStackTests(ImagesFixture images)
@@ -75,9 +75,9 @@ public sealed class ComposeStackTests(ImagesFixture images)
     {
         var gateway = await InspectAsync(await stack.ContainerAsync("gateway"));
         var runner = await InspectAsync(await stack.ContainerAsync("runner"));
-        var proxy = await InspectAsync(await stack.ContainerAsync("docker-proxy"));
+        var broker = await InspectAsync(await stack.ContainerAsync("engine-broker"));
 
-        foreach (var (name, container) in new[] { ("gateway", gateway), ("runner", runner), ("docker-proxy", proxy) })
+        foreach (var (name, container) in new[] { ("gateway", gateway), ("runner", runner), ("engine-broker", broker) })
         {
             var host = container.GetProperty("HostConfig");
             Assert.True(host.GetProperty("ReadonlyRootfs").GetBoolean(), name + ": read-only root");
@@ -89,11 +89,12 @@ public sealed class ComposeStackTests(ImagesFixture images)
             await WaitContainerHealthyAsync(container.GetProperty("Id").GetString()!, name);
         }
 
-        // Only the gateway publishes a port; only the proxy has the engine socket.
+        // Only the gateway publishes a port; only the broker has the engine socket.
         Assert.NotEqual(JsonValueKind.Null, gateway.GetProperty("NetworkSettings").GetProperty("Ports").GetProperty("8080/tcp").ValueKind);
         Assert.All(runner.GetProperty("NetworkSettings").GetProperty("Ports").EnumerateObject(), p => Assert.Equal(JsonValueKind.Null, p.Value.ValueKind));
         Assert.DoesNotContain(Mounts(gateway).Concat(Mounts(runner)), m => m.Contains("docker.sock", StringComparison.Ordinal));
-        Assert.Contains(Mounts(proxy), m => m.Contains("docker.sock", StringComparison.Ordinal));
+        Assert.Contains(Mounts(broker), m => m.Contains("docker.sock", StringComparison.Ordinal));
+        Assert.Contains(Mounts(broker), m => m == $"{stack.ProjectsDir}->{stack.ProjectsDir}");
         Assert.Contains(Mounts(runner), m => m == $"{stack.ProjectsDir}->{stack.ProjectsDir}");
 
         // The runner's networks have no route out and nothing published.

@@ -127,7 +127,7 @@ public sealed class HelmChartTests(HelmFixture helm) : IClassFixture<HelmFixture
 
     [Theory]
     [MemberData(nameof(ValueSets))]
-    public async Task HostAccess_ValueSet_OnlyTheProjectsAndTheProxysReadOnlySocket(string values)
+    public async Task HostAccess_ValueSet_OnlyTheProjectsAndTheBrokersReadOnlySocket(string values)
     {
         var rendered = await helm.RenderAsync(values);
 
@@ -140,10 +140,21 @@ public sealed class HelmChartTests(HelmFixture helm) : IClassFixture<HelmFixture
         if (values is "" or "ci/full-values.yaml" or "ci/redis-values.yaml")
         {
             Assert.NotNull(socket);
-            var proxy = Assert.Single(socketUsers);
-            Assert.Equal("docker-proxy", proxy.Name);
-            Assert.True(proxy.VolumeMounts.Single(m => m.Name == socket.Name).ReadOnlyProperty);
-            Assert.Contains(runner.Containers.Single(c => c.Name == "runner").Env, e => e.Name == "DOCKER_HOST" && e.Value == "tcp://127.0.0.1:2375");
+            var broker = Assert.Single(socketUsers);
+            Assert.Equal("engine-broker", broker.Name);
+            Assert.True(broker.VolumeMounts.Single(m => m.Name == socket.Name).ReadOnlyProperty);
+            var runnerEnv = runner.Containers.Single(c => c.Name == "runner").Env;
+            Assert.Contains(runnerEnv, e => e.Name == "DOCKER_HOST" && e.Value == "tcp://127.0.0.1:2375");
+            Assert.Contains(runnerEnv, e => e.Name == "DOCKER_API_VERSION" && e.Value == "1.41");
+
+            // The broker listens on the pod's loopback only, serves this pod's runner (same id, from the pod name),
+            // and sees the projects at the runner's path, read-only, to check bind sources for links.
+            Assert.Contains(broker.Env, e => e.Name == "CODEUR_BROKER_LISTEN" && e.Value == "tcp:127.0.0.1:2375");
+            Assert.Equal("metadata.name", broker.Env.Single(e => e.Name == "CODEUR_BROKER_RUNNER_ID").ValueFrom.FieldRef.FieldPath);
+            Assert.Equal("metadata.name", runnerEnv.Single(e => e.Name == "CODEUR_RUNNER_ID").ValueFrom.FieldRef.FieldPath);
+            var brokerProjects = broker.VolumeMounts.Single(m => m.Name == "projects");
+            Assert.True(brokerProjects.ReadOnlyProperty);
+            Assert.Equal(broker.Env.Single(e => e.Name == "CODEUR_BROKER_PROJECTS_ROOTS").Value, brokerProjects.MountPath);
         }
         else
         {

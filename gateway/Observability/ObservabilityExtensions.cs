@@ -3,6 +3,8 @@ using Codeur.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Codeur.Observability;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Codeur.Gateway.Observability;
 
@@ -15,6 +17,10 @@ internal static class ObservabilityExtensions
         services.AddHttpClient(RunnerHealthCheck.ClientName, client => client.Timeout = TimeSpan.FromSeconds(2));
         services.AddHealthChecks().AddCheck<RunnerHealthCheck>("runner");
         services.AddPrometheusMetrics(GatewayMetrics.MeterName, "Codeur.Audit");
+        services.AddTracing("codeur-gateway", [GatewayTracing.SourceName], [GatewayMetrics.MeterName, "Codeur.Audit"]);
+
+        // Replace, not Add: authorization registers its evaluator with TryAdd, so either order leaves this one.
+        services.Replace(ServiceDescriptor.Transient<IPolicyEvaluator, TracedPolicyEvaluator>());
         return services;
     }
 

@@ -46,7 +46,13 @@ internal static partial class IntakeEndpoints
 
         var headers = context.Request.Headers;
         var request = new PlatformRequest(body.Value, context.Request.ContentType, name => headers[name].FirstOrDefault(), caller.Identity);
-        switch (pipeline.Parse(platform, request))
+        IntakeResult parsed;
+        using (RunnerTracing.Source.StartActivity("parse"))
+        {
+            parsed = pipeline.Parse(platform, request);
+        }
+
+        switch (parsed)
         {
             case IntakeResult.Invalid invalid:
                 await answer.RejectAsync(invalid.StatusCode, "bad_request", invalid.Message, null);
@@ -90,7 +96,7 @@ internal static partial class IntakeEndpoints
         EnqueueResult result;
         try
         {
-            result = await queue.EnqueueAsync(task, context.RequestAborted);
+            result = await RunnerTracing.EnqueueAsync(queue, task, context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

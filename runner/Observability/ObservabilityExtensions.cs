@@ -11,6 +11,7 @@ internal static class ObservabilityExtensions
     {
         services.AddSingleton<RunnerMetrics>();
         services.AddPrometheusMetrics(RunnerMetrics.MeterName, "Codeur.Audit");
+        services.AddTracing("codeur-runner", [RunnerTracing.SourceName], [RunnerMetrics.MeterName, "Codeur.Audit"]);
         return services;
     }
 

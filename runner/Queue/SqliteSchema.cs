@@ -99,6 +99,13 @@ internal static class SqliteSchema
         CREATE INDEX ix_replies_due ON replies (state, next_attempt_at);
         CREATE INDEX ix_replies_task ON replies (task_id, id);
         """,
+
+        // 6: the W3C trace context a task and a reply were created in, so their spans continue the request's trace
+        // (runner/Observability/RunnerTracing).
+        """
+        ALTER TABLE tasks ADD COLUMN trace_parent TEXT;
+        ALTER TABLE replies ADD COLUMN trace_parent TEXT;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -361,6 +361,12 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
         await using (var connection = await OpenAsync(connectionString, cancellationToken))
         {
+            var vacuumed = System.Diagnostics.Stopwatch.StartNew();
+            if (await PrepareSpaceAsync(connection, cancellationToken))
+            {
+                Log.SwitchedToIncrementalVacuum(logger, _path, vacuumed.Elapsed.TotalMilliseconds);
+            }
+
             var (from, to) = await SqliteSchema.MigrateAsync(connection, cancellationToken);
             Log.SchemaReady(logger, _path, from, to);
         }
@@ -482,6 +488,9 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
         [LoggerMessage(2, LogLevel.Warning, "Task queue full ({Capacity} queued or running); refusing new tasks")]
         public static partial void QueueFull(ILogger logger, int capacity);
+
+        [LoggerMessage(4, LogLevel.Information, "Task queue {Path} switched to incremental vacuum (rewritten once in {DurationMs} ms)")]
+        public static partial void SwitchedToIncrementalVacuum(ILogger logger, string path, double durationMs);
 
         [LoggerMessage(3, LogLevel.Warning, "Task {TaskId} for project {Project} was running under {Owner} when the runner stopped; marked interrupted (container {ContainerId})")]
         public static partial void TaskInterrupted(ILogger logger, string taskId, string project, string? owner, string? containerId);

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace Codeur.Runner.Replies;
 
 /// <summary>The outbox in the queue's SQLite file (table <c>replies</c>, schema migration 5), written through the queue's single writer.</summary>
-internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time) : IReplyOutbox
+internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time) : IReplyOutbox, IReplyRetention
 {
     private const string Columns = "r.id, r.task_id, r.platform, r.kind, r.context, r.content, r.attempts, r.expires_at, r.trace_parent";
 
@@ -103,6 +103,11 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
             using var count = SqliteTaskQueue.Command(connection, null, "SELECT count(*) FROM replies WHERE state = 'pending';");
             return Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }, cancellationToken);
+
+    public Task<int> PruneAsync(DateTimeOffset cutoff, int batch, CancellationToken cancellationToken) =>
+        store.PruneRepliesAsync(cutoff, batch, cancellationToken);
+
+    public Task<long> ReclaimAsync(CancellationToken cancellationToken) => store.ReclaimAsync(cancellationToken);
 
     private static StoredReply Read(SqliteDataReader reader) => new()
     {

@@ -38,8 +38,9 @@ internal sealed partial class RedisTaskQueue : ITaskRetention
 
     public async Task<long> SizeAsync(CancellationToken cancellationToken)
     {
-        var db = await DatabaseAsync(cancellationToken);
-        var info = (string?)await db.ExecuteAsync("INFO", "memory").WaitAsync(cancellationToken) ?? "";
+        // INFO through a script: StackExchange.Redis refuses INFO as a command without allowAdmin, which a queue
+        // connection should not need.
+        var info = (string?)await EvalAsync("return redis.call('INFO', 'memory')", [], cancellationToken) ?? "";
         foreach (var line in info.Split('\n'))
         {
             if (line.StartsWith("used_memory:", StringComparison.Ordinal))

@@ -82,6 +82,18 @@ public abstract partial class TaskQueueContractTests
         Assert.Equal(waiting.Id, (await queue.ClaimNextAsync("runner-1", ct))!.Id);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task SizeAsync_StoreWithTasks_ReportsBytesAndReclaimAnswers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = await CreateQueueAsync();
+        var retention = (ITaskRetention)queue;
+        await RunToEndAsync(queue, NewTask("A"), new string('x', 100_000));
+
+        Assert.True(await retention.SizeAsync(ct) > 100_000);
+        Assert.True(await retention.ReclaimAsync(ct) >= 0);
+    }
+
     private static async Task<TaskRecord> RunToEndAsync(ITaskQueue queue, NewTask task, string output)
     {
         var ct = TestContext.Current.CancellationToken;

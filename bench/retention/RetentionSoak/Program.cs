@@ -1,6 +1,7 @@
 // Retention soak: tasks flow through the real store (enqueue, claim, begin, complete with an output) while the real
 // RetentionService prunes on short periods, and the store's size is sampled every few seconds. The same run has a
 // baseline arm with retention off. Usage: RetentionSoak BACKEND SECONDS OUTPUT_KIB DIR [REDIS_CONNECTION]
+// (SOAK_BATCH sets queue.retention.batch, default 500).
 using System.Diagnostics;
 using System.Globalization;
 using Codeur.Configuration;
@@ -16,6 +17,7 @@ var output = new string('o', int.Parse(args[2], CultureInfo.InvariantCulture) * 
 var directory = args[3];
 var redis = args.Length > 4 ? args[4] : null;
 const int Producers = 4;
+var batch = int.Parse(Environment.GetEnvironmentVariable("SOAK_BATCH") ?? "500", CultureInfo.InvariantCulture);
 var sample = TimeSpan.FromSeconds(Math.Max(2, seconds / 12));
 
 Console.WriteLine("arm,elapsed_s,tasks_done,store_bytes");
@@ -23,7 +25,7 @@ var summaries = new List<string>();
 foreach (var arm in new[] { "off", "on" })
 {
     var retention = arm == "on"
-        ? new RetentionSection { Tasks = "20s", Outputs = "8s", DedupeKeys = "8s", Interval = "2s", Batch = 500 }
+        ? new RetentionSection { Tasks = "20s", Outputs = "8s", DedupeKeys = "8s", Interval = "2s", Batch = batch }
         : new RetentionSection { Tasks = "0", Outputs = "0", DedupeKeys = "0", Interval = "1h" };
     var queueSection = new QueueSection
     {
@@ -100,7 +102,7 @@ foreach (var arm in new[] { "off", "on" })
     double Percentile(double p) => all[Math.Min(all.Length - 1, (int)(p * all.Length))];
     var half = sizes[sizes.Count / 2];
     summaries.Add(string.Create(CultureInfo.InvariantCulture,
-        $"{arm}: {done} tasks in {seconds} s ({done / (double)seconds:0}/s), store {half / 1048576.0:0.0} MiB at half time -> {sizes[^1] / 1048576.0:0.0} MiB at the end, peak {sizes.Max() / 1048576.0:0.0} MiB; enqueue p50 {Percentile(0.5):0.00} ms, p99 {Percentile(0.99):0.00} ms, max {all[^1]:0.0} ms"));
+        $"{arm} (batch {batch}): {done} tasks in {seconds} s ({done / (double)seconds:0}/s), store {half / 1048576.0:0.0} MiB at half time -> {sizes[^1] / 1048576.0:0.0} MiB at the end, peak {sizes.Max() / 1048576.0:0.0} MiB; enqueue p50 {Percentile(0.5):0.00} ms, p99 {Percentile(0.99):0.00} ms, max {all[^1]:0.0} ms"));
     if (store is IAsyncDisposable disposable)
     {
         await disposable.DisposeAsync();

@@ -47,6 +47,7 @@ internal sealed partial class SqliteTaskQueue : ITaskRetention
     public async Task<long> ReclaimAsync(CancellationToken cancellationToken)
     {
         var before = await SizeAsync(cancellationToken);
+        var previous = long.MaxValue;
         while (true)
         {
             var free = await WriteAsync(async (connection, transaction) =>
@@ -56,10 +57,14 @@ internal sealed partial class SqliteTaskQueue : ITaskRetention
                 using var count = Command(connection, transaction, "PRAGMA freelist_count;");
                 return Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             }, cancellationToken);
-            if (free == 0)
+
+            // Done, or nothing moved (a file not in incremental mode frees nothing): never spin on the writer.
+            if (free == 0 || free >= previous)
             {
                 break;
             }
+
+            previous = free;
         }
 
         // The file shrinks when the WAL is checkpointed; TRUNCATE also empties the WAL file itself. A checkpoint cannot

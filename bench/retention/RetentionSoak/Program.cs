@@ -20,7 +20,7 @@ const int Producers = 4;
 var batch = int.Parse(Environment.GetEnvironmentVariable("SOAK_BATCH") ?? "500", CultureInfo.InvariantCulture);
 var sample = TimeSpan.FromSeconds(Math.Max(2, seconds / 12));
 
-Console.WriteLine("arm,elapsed_s,tasks_done,store_bytes");
+Console.WriteLine("arm,elapsed_s,tasks_done,store_bytes,wal_bytes");
 var summaries = new List<string>();
 foreach (var arm in new[] { "off", "on" })
 {
@@ -93,7 +93,8 @@ foreach (var arm in new[] { "off", "on" })
 
         var size = await ((ITaskRetention)store).SizeAsync(CancellationToken.None) - baseBytes;
         sizes.Add(size);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{arm},{clock.Elapsed.TotalSeconds:0},{Interlocked.Read(ref done)},{size}"));
+        var wal = new FileInfo(queueSection.Path + "-wal") is { Exists: true } file ? file.Length : 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{arm},{clock.Elapsed.TotalSeconds:0},{Interlocked.Read(ref done)},{size},{wal}"));
     }
 
     await Task.WhenAll(producers);

@@ -76,6 +76,30 @@ public sealed class SqliteRetentionTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task ReclaimAsync_FileNotInIncrementalMode_ReturnsInsteadOfSpinning()
+    {
+        var queue = await OpenAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            var task = (await queue.EnqueueAsync(NewTask($"p{i}"), TestContext.Current.CancellationToken)).Task!;
+            Assert.Equal(task.Id, (await queue.ClaimNextAsync("runner", TestContext.Current.CancellationToken))!.Id);
+            Assert.True(await queue.CompleteAsync(task.Id, new TaskOutcome(TaskState.Succeeded, 0, new string('o', 64 * 1024), null), TestContext.Current.CancellationToken));
+        }
+
+        // Someone turned incremental vacuum off behind the runner's back: freed pages cannot be given back.
+        await ExecuteAsync("PRAGMA auto_vacuum = NONE; VACUUM;");
+        _time.Advance(TimeSpan.FromDays(8));
+        var counts = await queue.PruneAsync(new RetentionCutoffs(null, _time.GetUtcNow() - TimeSpan.FromDays(7), null), 500, TestContext.Current.CancellationToken);
+        Assert.Equal(20, counts.Outputs);
+        Assert.True(Convert.ToInt64(await ScalarAsync("PRAGMA freelist_count;"), System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        var reclaimed = await queue.ReclaimAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(reclaimed >= 0);
+        Assert.Equal(0L, await ScalarAsync("PRAGMA auto_vacuum;"));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task PruneRepliesAsync_FinishedRepliesPastTheirPeriod_DeletedAndPendingKept()
     {
         var queue = await OpenAsync();

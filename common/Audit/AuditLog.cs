@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -30,6 +31,14 @@ public sealed class AuditLog : BackgroundService
 
     public void Write(AuditRecord record)
     {
+        ArgumentNullException.ThrowIfNull(record);
+
+        // The span current at the event (a request, a task, a reply delivery) ties the line to its trace.
+        if (record.TraceId is null && Activity.Current is { IdFormat: ActivityIdFormat.W3C } span)
+        {
+            record = record with { TraceId = span.TraceId.ToHexString(), SpanId = span.SpanId.ToHexString() };
+        }
+
         if (!_channel.Writer.TryWrite(record))
         {
             _dropped.Add(1);
@@ -113,6 +122,7 @@ public sealed class AuditLog : BackgroundService
             WriteOptional(json, "path", record.Path);
             WriteOptional(json, "trace_id", record.TraceId);
             WriteOptional(json, "spool_id", record.SpoolId);
+            WriteOptional(json, "span_id", record.SpanId);
             json.WriteEndObject();
         }
 

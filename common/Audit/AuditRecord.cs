@@ -18,6 +18,10 @@ public sealed record AuditRecord(string Event)
     public string? RemoteAddress { get; init; }
     public string? Method { get; init; }
     public string? Path { get; init; }
+    /// <summary>W3C trace id (32 hex digits) of the span that was current when the record was written; filled by <see cref="AuditLog.Write"/>.</summary>
     public string? TraceId { get; init; }
     public string? SpoolId { get; init; }
+
+    /// <summary>W3C span id (16 hex digits), as <see cref="TraceId"/>.</summary>
+    public string? SpanId { get; init; }
 }

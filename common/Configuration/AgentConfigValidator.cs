@@ -353,6 +353,11 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.queue.lease", "must be between 2 and 3600 seconds");
         }
 
+        foreach (var error in RetentionSection.Validate(q.Retention, w.Timeout, $"{p}.queue.retention"))
+        {
+            yield return error;
+        }
+
         foreach (var error in ValidateIntake(w))
         {
             yield return error;

@@ -13,4 +13,7 @@ public sealed class QueueSection
     /// reclaimed (not started) or marked interrupted (started) by the others once it lapses.
     /// </summary>
     public int Lease { get; set; } = 30;
+
+    /// <summary>When ended tasks, their outputs, dedupe keys and finished replies are pruned (<see cref="RetentionSection"/>).</summary>
+    public RetentionSection Retention { get; set; } = new();
 }

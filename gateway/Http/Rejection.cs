@@ -23,7 +23,6 @@ internal sealed class Rejection(GatewayMetrics metrics, AuditLog audit)
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
             Method = context.Request.Method,
             Path = context.Request.Path.Value,
-            TraceId = context.TraceIdentifier,
         });
         return JsonError.WriteAsync(context, statusCode, reason, retryAfter);
     }

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace Codeur.Gateway.Observability;
 
-/// <summary>The gateway's instruments; exported by OpenTelemetry's Prometheus exporter with a <c>_total</c> suffix on counters.</summary>
+/// <summary>The gateway's instruments; published on /metrics by <see cref="Codeur.Observability.PrometheusMetricsBridge"/> (counters gain <c>_total</c>).</summary>
 internal sealed class GatewayMetrics
 {
     public const string MeterName = "Codeur.Gateway";

@@ -42,7 +42,13 @@ internal sealed partial class IntakeHandler(
 
         var headers = context.Request.Headers;
         var request = new PlatformRequest(body.Value, context.Request.ContentType, name => headers[name].FirstOrDefault(), caller.Identity, caller.IsSigned);
-        switch (pipeline.Read(platform, request))
+        IntakeResult read;
+        using (RunnerTracing.Source.StartActivity("parse"))
+        {
+            read = pipeline.Read(platform, request);
+        }
+
+        switch (read)
         {
             case IntakeResult.Invalid invalid:
                 await answer.RejectAsync(invalid.StatusCode, "bad_request", invalid.Message, null);
@@ -95,7 +101,7 @@ internal sealed partial class IntakeHandler(
         EnqueueResult result;
         try
         {
-            result = await queue.EnqueueAsync(task, context.RequestAborted);
+            result = await RunnerTracing.EnqueueAsync(queue, task, context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

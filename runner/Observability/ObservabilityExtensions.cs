@@ -1,7 +1,7 @@
 using Codeur.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OpenTelemetry.Metrics;
+using Codeur.Observability;
 
 namespace Codeur.Runner.Observability;
 
@@ -10,9 +10,8 @@ internal static class ObservabilityExtensions
     public static IServiceCollection AddRunnerObservability(this IServiceCollection services)
     {
         services.AddSingleton<RunnerMetrics>();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(RunnerMetrics.MeterName, "Codeur.Audit", "Microsoft.AspNetCore.Hosting")
-            .AddPrometheusExporter());
+        services.AddPrometheusMetrics(RunnerMetrics.MeterName, "Codeur.Audit");
+        services.AddTracing("codeur-runner", [RunnerTracing.SourceName], [RunnerMetrics.MeterName, "Codeur.Audit"]);
         return services;
     }
 
@@ -28,7 +27,7 @@ internal static class ObservabilityExtensions
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
         });
         endpoints.MapGet("/health/live", () => Results.Json(new { status = "healthy" }));
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        endpoints.MapPrometheusMetrics("/metrics");
         return endpoints;
     }
 }

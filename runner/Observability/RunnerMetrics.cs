@@ -19,6 +19,8 @@ internal sealed class RunnerMetrics
     private readonly Counter<long> _repliesSent;
     private readonly Counter<long> _replyFailures;
     private readonly Counter<long> _repliesExpired;
+    private readonly Counter<long> _pruned;
+    private long _storeBytes = -1;
     private int _queued;
     private int _running;
     private int _busy;
@@ -35,6 +37,8 @@ internal sealed class RunnerMetrics
         _repliesSent = meter.CreateCounter<long>("replies_sent", description: "Replies delivered to a platform, by platform and kind.");
         _replyFailures = meter.CreateCounter<long>("reply_failures", description: "Failed reply delivery attempts, by platform and kind.");
         _repliesExpired = meter.CreateCounter<long>("replies_expired", description: "Replies given up (expired or undeliverable), by platform and kind.");
+        _pruned = meter.CreateCounter<long>("retention_pruned", description: "Records pruned by retention, by kind (tasks, outputs, dedupe_keys, replies).");
+        meter.CreateObservableGauge("queue_store_bytes", ObserveStoreBytes, description: "Size of the task store after the last retention pass (SQLite file and WAL; Redis used_memory).");
         meter.CreateObservableGauge("task_queue_length", () => Volatile.Read(ref _queued), description: "Tasks waiting to run.");
         meter.CreateObservableGauge("tasks_running", () => Volatile.Read(ref _running), description: "Tasks running on any runner sharing the queue.");
         meter.CreateObservableGauge("worker_pool_utilization", () => (double)Volatile.Read(ref _busy) / workers, description: "Busy workers / workers on this runner (0..1).");
@@ -59,6 +63,23 @@ internal sealed class RunnerMetrics
     public void ReplyFailed(string platform, string kind) => _replyFailures.Add(1, new("platform", platform), new("kind", kind));
 
     public void ReplyExpired(string platform, string kind) => _repliesExpired.Add(1, new("platform", platform), new("kind", kind));
+
+    public void Pruned(string kind, int count)
+    {
+        if (count > 0)
+        {
+            _pruned.Add(count, new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
+
+    public void StoreSize(long bytes) => Volatile.Write(ref _storeBytes, bytes);
+
+    // Nothing until the first retention pass measured it.
+    private IEnumerable<Measurement<long>> ObserveStoreBytes()
+    {
+        var bytes = Volatile.Read(ref _storeBytes);
+        return bytes < 0 ? [] : [new Measurement<long>(bytes)];
+    }
 
     public void Busy(int delta) => Interlocked.Add(ref _busy, delta);
 

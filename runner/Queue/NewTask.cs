@@ -32,4 +32,7 @@ public sealed record NewTask
     /// <see cref="ITaskQueue.ClaimNextAsync"/>); every other task has its project to itself.
     /// </summary>
     public bool Worktree { get; init; }
+
+    /// <summary>W3C <c>traceparent</c> of the span that enqueued the task; the task's own spans continue that trace.</summary>
+    public string? TraceParent { get; init; }
 }

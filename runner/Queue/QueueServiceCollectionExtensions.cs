@@ -19,6 +19,7 @@ internal static class QueueServiceCollectionExtensions
                     provider.GetRequiredService<TimeProvider>(),
                     provider.GetRequiredService<ILogger<SqliteTaskQueue>>()));
                 services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<SqliteTaskQueue>());
+                services.AddSingleton<ITaskRetention>(provider => provider.GetRequiredService<SqliteTaskQueue>());
                 services.AddHostedService<TaskQueueInitializer>();
                 services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue");
                 return services;
@@ -30,6 +31,7 @@ internal static class QueueServiceCollectionExtensions
                     taskTimeoutSeconds: config.Webhook.Timeout));
                 services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<RedisTaskQueue>());
                 services.AddSingleton<ILeasedTaskQueue>(provider => provider.GetRequiredService<RedisTaskQueue>());
+                services.AddSingleton<ITaskRetention>(provider => provider.GetRequiredService<RedisTaskQueue>());
                 services.AddHostedService<RedisQueueInitializer>();
                 services.AddHealthChecks().AddCheck<QueueHealthCheck>("queue", tags: ["redis"]);
                 return services;

@@ -91,6 +91,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         AddIfSet(args, "dedupe_key", task.DedupeKey);
         AddIfSet(args, "reply_context", task.ReplyContext);
         AddIfSet(args, "worktree", task.Worktree ? "1" : null);
+        AddIfSet(args, "trace_parent", task.TraceParent);
 
         var result = (RedisResult[])(await EvalAsync(RedisQueueScripts.Enqueue, [.. args], cancellationToken))!;
         var status = (string)result[0]!;
@@ -385,6 +386,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         DedupeKey = f.GetValueOrDefault("dedupe_key"),
         ReplyContext = f.GetValueOrDefault("reply_context"),
         Worktree = f.GetValueOrDefault("worktree") == "1",
+        TraceParent = f.GetValueOrDefault("trace_parent"),
         State = TaskStateNames.Parse(f["state"]!),
         CancelRequested = f.GetValueOrDefault("cancel_requested") == "1",
         ExitCode = f.GetValueOrDefault("exit_code") is { } code ? int.Parse(code, CultureInfo.InvariantCulture) : null,

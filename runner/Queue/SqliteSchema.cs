@@ -99,6 +99,20 @@ internal static class SqliteSchema
         CREATE INDEX ix_replies_due ON replies (state, next_attempt_at);
         CREATE INDEX ix_replies_task ON replies (task_id, id);
         """,
+
+        // 6: the W3C trace context a task and a reply were created in, so their spans continue the request's trace
+        // (runner/Observability/RunnerTracing).
+        """
+        ALTER TABLE tasks ADD COLUMN trace_parent TEXT;
+        ALTER TABLE replies ADD COLUMN trace_parent TEXT;
+        """,
+
+        // 7: retention (runner/Queue/SqliteTaskQueue.Retention.cs) finds ended tasks and finished replies by age
+        // without scanning the live ones.
+        """
+        CREATE INDEX ix_tasks_finished_at ON tasks (finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX ix_replies_finished ON replies (created_at) WHERE state <> 'pending';
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -41,7 +41,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     private const string Columns =
         "seq, id, platform, command, args, project, project_path, requester, repository, dedupe_key, reply_context, " +
-        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at, git, worktree";
+        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at, git, worktree, trace_parent";
 
     private readonly string _path = Path.GetFullPath(options.Path);
     private readonly int _capacity = options.Capacity;
@@ -111,15 +111,16 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
                 DedupeKey = task.DedupeKey,
                 ReplyContext = task.ReplyContext,
                 Worktree = task.Worktree,
+                TraceParent = task.TraceParent,
                 State = TaskState.Queued,
                 CreatedAt = FromUnixMs(ToUnixMs(now)),
             };
 
             using var insert = Command(connection, transaction, """
                 INSERT INTO tasks (id, platform, command, args, project, project_path, requester, repository,
-                                   dedupe_key, reply_context, state, created_at, worktree)
+                                   dedupe_key, reply_context, state, created_at, worktree, trace_parent)
                 VALUES ($id, $platform, $command, $args, $project, $project_path, $requester, $repository,
-                        $dedupe_key, $reply_context, 'queued', $created_at, $worktree)
+                        $dedupe_key, $reply_context, 'queued', $created_at, $worktree, $trace_parent)
                 RETURNING seq;
                 """);
             insert.Parameters.AddWithValue("$id", record.Id);
@@ -134,6 +135,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             insert.Parameters.AddWithValue("$reply_context", (object?)record.ReplyContext ?? DBNull.Value);
             insert.Parameters.AddWithValue("$created_at", ToUnixMs(now));
             insert.Parameters.AddWithValue("$worktree", task.Worktree ? 1 : 0);
+            insert.Parameters.AddWithValue("$trace_parent", (object?)task.TraceParent ?? DBNull.Value);
             var seq = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
 
             // The new task has the highest seq, so every queued task is ahead of it or is it: its position is the count.
@@ -359,6 +361,12 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
         await using (var connection = await OpenAsync(connectionString, cancellationToken))
         {
+            var vacuumed = System.Diagnostics.Stopwatch.StartNew();
+            if (await PrepareSpaceAsync(connection, cancellationToken))
+            {
+                Log.SwitchedToIncrementalVacuum(logger, _path, vacuumed.Elapsed.TotalMilliseconds);
+            }
+
             var (from, to) = await SqliteSchema.MigrateAsync(connection, cancellationToken);
             Log.SchemaReady(logger, _path, from, to);
         }
@@ -462,6 +470,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         FinishedAt = reader.IsDBNull(20) ? null : FromUnixMs(reader.GetInt64(20)),
         Git = reader.IsDBNull(21) ? null : JsonSerializer.Deserialize(reader.GetString(21), QueueJsonContext.Default.TaskGitResult),
         Worktree = reader.GetInt64(22) != 0,
+        TraceParent = NullableString(reader, 23),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) =>
@@ -479,6 +488,9 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
         [LoggerMessage(2, LogLevel.Warning, "Task queue full ({Capacity} queued or running); refusing new tasks")]
         public static partial void QueueFull(ILogger logger, int capacity);
+
+        [LoggerMessage(4, LogLevel.Information, "Task queue {Path} switched to incremental vacuum (rewritten once in {DurationMs} ms)")]
+        public static partial void SwitchedToIncrementalVacuum(ILogger logger, string path, double durationMs);
 
         [LoggerMessage(3, LogLevel.Warning, "Task {TaskId} for project {Project} was running under {Owner} when the runner stopped; marked interrupted (container {ContainerId})")]
         public static partial void TaskInterrupted(ILogger logger, string taskId, string project, string? owner, string? containerId);

@@ -21,6 +21,9 @@ public sealed record TaskRecord
     /// <summary>A <c>run</c> in its own git worktree, which may share its project with other such runs.</summary>
     public bool Worktree { get; init; }
 
+    /// <summary>W3C <c>traceparent</c> of the request that created the task (see <see cref="NewTask.TraceParent"/>).</summary>
+    public string? TraceParent { get; init; }
+
     public required TaskState State { get; init; }
     public bool CancelRequested { get; init; }
     public int? ExitCode { get; init; }

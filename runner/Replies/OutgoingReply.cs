@@ -14,4 +14,7 @@ public sealed record OutgoingReply
     public required string Context { get; init; }
 
     public required ReplyContent Content { get; init; }
+
+    /// <summary>W3C <c>traceparent</c> of the span that stored the reply; its delivery continues that trace.</summary>
+    public string? TraceParent { get; init; }
 }

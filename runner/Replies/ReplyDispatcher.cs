@@ -82,6 +82,7 @@ internal sealed partial class ReplyDispatcher(
     {
         var reply = stored.Reply;
         var kind = reply.Kind.ToName();
+        using var span = RunnerTracing.StartReply(reply.TraceParent, reply.Platform, kind, reply.TaskId, stored.Attempts + 1);
         ReplyDelivery result;
         // Senders are typed HttpClients (transient): resolved per delivery so the factory can rotate their handlers.
         var sender = services.GetServices<IReplySender>().FirstOrDefault(s => s.Platform == reply.Platform);
@@ -102,6 +103,7 @@ internal sealed partial class ReplyDispatcher(
             }
         }
 
+        span?.SetTag("codeur.reply.delivered", result.Delivered);
         if (result.Delivered)
         {
             await outbox.DeliveredAsync(stored.Id, result.MessageRef, CancellationToken.None);
@@ -112,6 +114,7 @@ internal sealed partial class ReplyDispatcher(
         }
 
         var error = redactor.Redact(result.Error ?? "unknown failure");
+        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
         metrics.ReplyFailed(reply.Platform, kind);
         var now = time.GetUtcNow();
         var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(stored.Attempts, 16))));

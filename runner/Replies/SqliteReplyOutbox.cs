@@ -6,9 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace Codeur.Runner.Replies;
 
 /// <summary>The outbox in the queue's SQLite file (table <c>replies</c>, schema migration 5), written through the queue's single writer.</summary>
-internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time) : IReplyOutbox
+internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time) : IReplyOutbox, IReplyRetention
 {
-    private const string Columns = "r.id, r.task_id, r.platform, r.kind, r.context, r.content, r.attempts, r.expires_at";
+    private const string Columns = "r.id, r.task_id, r.platform, r.kind, r.context, r.content, r.attempts, r.expires_at, r.trace_parent";
 
     public Task AddAsync(OutgoingReply reply, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
@@ -27,8 +27,8 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
 
             // An acknowledgement that would arrive after the ending (a task that finished at once) is not worth posting.
             using var insert = SqliteTaskQueue.Command(connection, transaction, """
-                INSERT INTO replies (task_id, platform, kind, context, content, state, next_attempt_at, expires_at, created_at)
-                SELECT $task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now
+                INSERT INTO replies (task_id, platform, kind, context, content, state, next_attempt_at, expires_at, created_at, trace_parent)
+                SELECT $task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now, $trace_parent
                 WHERE $kind <> 'ack' OR NOT EXISTS (SELECT 1 FROM replies WHERE task_id = $task AND kind = 'ending');
                 """);
             insert.Parameters.AddWithValue("$task", (object?)reply.TaskId ?? DBNull.Value);
@@ -38,6 +38,7 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
             insert.Parameters.AddWithValue("$content", content);
             insert.Parameters.AddWithValue("$now", now);
             insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$trace_parent", (object?)reply.TraceParent ?? DBNull.Value);
             return await insert.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
     }
@@ -103,6 +104,11 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
             return Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }, cancellationToken);
 
+    public Task<int> PruneAsync(DateTimeOffset cutoff, int batch, CancellationToken cancellationToken) =>
+        store.PruneRepliesAsync(cutoff, batch, cancellationToken);
+
+    public Task<long> ReclaimAsync(CancellationToken cancellationToken) => store.ReclaimAsync(cancellationToken);
+
     private static StoredReply Read(SqliteDataReader reader) => new()
     {
         Id = reader.GetInt64(0),
@@ -114,9 +120,10 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
             Context = reader.GetString(4),
             Content = JsonSerializer.Deserialize(reader.GetString(5), ReplyJsonContext.Default.ReplyContent)
                 ?? throw new FormatException("empty reply content"),
+            TraceParent = reader.IsDBNull(8) ? null : reader.GetString(8),
         },
         Attempts = reader.GetInt32(6),
         ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-        AckRef = reader.IsDBNull(8) ? null : reader.GetString(8),
+        AckRef = reader.IsDBNull(9) ? null : reader.GetString(9),
     };
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Codeur.Configuration;
+using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
 
 namespace Codeur.Runner.Replies;
@@ -73,7 +75,15 @@ internal sealed partial class TaskReplies(
         try
         {
             await outbox.AddAsync(
-                new OutgoingReply { Platform = platform, TaskId = taskId, Kind = kind, Context = replyContext, Content = content() },
+                new OutgoingReply
+                {
+                    Platform = platform,
+                    TaskId = taskId,
+                    Kind = kind,
+                    Context = replyContext,
+                    Content = content(),
+                    TraceParent = RunnerTracing.TraceParentOf(Activity.Current),
+                },
                 time.GetUtcNow() + _expiry,
                 CancellationToken.None);
             dispatcher.Notify();

@@ -1,4 +1,5 @@
 using System.Text;
+using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Sandbox.Agents;
@@ -51,7 +52,7 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
         var notes = "";
         if (options.Worktree)
         {
-            var add = await sandbox.RunAsync(new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id), GitStepTimeout), cancellationToken);
+            var add = await ContainerAsync("worktree-add", new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id), GitStepTimeout), cancellationToken);
             if (add.Ending != SandboxEnding.Succeeded)
             {
                 return add.Ending is SandboxEnding.Rejected or SandboxEnding.Cancelled
@@ -92,7 +93,7 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
 
         // Not tied to the task's token: a cancelled or timed-out agent's work is still committed and reported.
         using var finishTimeout = new CancellationTokenSource(GitStepTimeout);
-        var finish = await sandbox.RunAsync(
+        var finish = await ContainerAsync("worktree-finish",
             new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.FinishArgv(task.Id, worktree.BaseCommit!), GitStepTimeout), finishTimeout.Token);
         var git = finish.Ending == SandboxEnding.Succeeded ? GitWorktree.ParseFinish(finish.Output) : null;
         if (git is null)
@@ -117,7 +118,7 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
         // a secret split across two chunks is still masked.
         var decoder = Encoding.UTF8.GetDecoder();
         var redactor = new SecretRedactor(secrets ?? []);
-        var result = await sandbox.RunAsync(request with
+        var result = await ContainerAsync(request.AgentRun ? "agent" : "command", request with
         {
             OnOutput = (_, bytes, _) =>
             {
@@ -131,6 +132,21 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
         if (rest.Length > 0)
         {
             output.Append(rest);
+        }
+
+        return result;
+    }
+
+    /// <summary>One container of the task, in its own span.</summary>
+    private async Task<SandboxResult> ContainerAsync(string step, SandboxRequest request, CancellationToken cancellationToken)
+    {
+        using var span = RunnerTracing.StartContainer(request.TaskId, step);
+        var result = await sandbox.RunAsync(request, cancellationToken);
+        span?.SetTag("codeur.sandbox.ending", result.Ending.ToString());
+        span?.SetTag("codeur.sandbox.exit_code", result.ExitCode);
+        if (result.Ending is not SandboxEnding.Succeeded)
+        {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Error);
         }
 
         return result;

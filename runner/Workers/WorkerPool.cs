@@ -80,6 +80,7 @@ internal sealed partial class WorkerPool(
             while (!claiming.IsCancellationRequested)
             {
                 TaskRecord? task;
+                var claimStarted = time.GetUtcNow();
                 try
                 {
                     task = await queue.ClaimNextAsync(instance.Id, stoppingToken);
@@ -102,7 +103,7 @@ internal sealed partial class WorkerPool(
                     continue;
                 }
 
-                await RunAsync(task, stoppingToken);
+                await RunAsync(task, claimStarted, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (claiming.IsCancellationRequested)
@@ -117,8 +118,9 @@ internal sealed partial class WorkerPool(
         }
     }
 
-    private async Task RunAsync(TaskRecord task, CancellationToken stoppingToken)
+    private async Task RunAsync(TaskRecord task, DateTimeOffset claimStarted, CancellationToken stoppingToken)
     {
+        using var span = RunnerTracing.StartTask(task, claimStarted);
         using var current = running.Start(task.Id);
         if (_claiming.IsCancellationRequested)
         {
@@ -166,6 +168,7 @@ internal sealed partial class WorkerPool(
                 outcome = outcome with { State = TaskState.Interrupted, Error = "the runner shut down while the task ran; not re-run because agents change code" };
             }
 
+            span?.SetTag("codeur.ending", outcome.State.ToName());
             await CompleteDurablyAsync(task.Id, outcome, stoppingToken);
             var elapsed = time.GetElapsedTime(started);
             metrics.Finished(task.Command, outcome.State, elapsed);

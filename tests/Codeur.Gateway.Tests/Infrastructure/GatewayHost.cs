@@ -86,7 +86,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
-        var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        // A client in another process: the gateway's tracing sees this process's HttpClient calls too, and would
+        // otherwise put the test's own traceparent on every request. This one sends only the headers a test sets.
+        var handler = new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false, ActivityHeadersPropagator = null };
+        var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
         return new GatewayHost(factory, directory, Compose, address, client);
     }
 

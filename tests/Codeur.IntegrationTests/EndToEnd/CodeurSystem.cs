@@ -52,12 +52,20 @@ public sealed class CodeurSystem : IAsyncDisposable
     /// <param name="mappingYaml">Replaces the <c>project_mapping</c> lines; <c>{projects}</c> stands for <see cref="ProjectsRoot"/>.</param>
     /// <param name="queueYaml">Replaces the <c>queue:</c> line (e.g. a queue on a small file system); <c>{directory}</c> stands for <see cref="Directory"/>.</param>
     /// <param name="runnerEnvironment">More environment for the runner (e.g. <c>DOCKER_HOST</c> through a relay).</param>
+    /// <param name="environment">More environment for both services (e.g. the <c>OTEL_*</c> variables).</param>
     public static async Task<CodeurSystem> StartAsync(
-        string extraYaml = "", int workers = 2, string? mappingYaml = null, string? queueYaml = null, IReadOnlyDictionary<string, string>? runnerEnvironment = null)
+        string extraYaml = "", int workers = 2, string? mappingYaml = null, string? queueYaml = null, IReadOnlyDictionary<string, string>? runnerEnvironment = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("codeur-e2e-").FullName;
         var (gatewayPort, runnerPort) = TwoFreePorts();
         var system = new CodeurSystem(directory, gatewayPort, runnerPort, "codeur-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            system._environment[name] = value;
+            system._runnerEnvironment[name] = value;
+        }
+
         foreach (var (name, value) in runnerEnvironment ?? new Dictionary<string, string>())
         {
             system._runnerEnvironment[name] = value;

@@ -8,7 +8,7 @@ namespace Codeur.Runner.Tests.Queue;
 /// The behaviour every <see cref="ITaskQueue"/> backend owes the runner. A backend's test class derives from this
 /// and supplies <see cref="CreateQueueAsync"/>; the SQLite and the Redis queue must both pass it unchanged.
 /// </summary>
-public abstract class TaskQueueContractTests
+public abstract partial class TaskQueueContractTests
 {
     private const int TestTimeout = 15_000;
 

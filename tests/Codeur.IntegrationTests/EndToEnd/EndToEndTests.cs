@@ -107,7 +107,7 @@ public sealed class EndToEndTests(DockerFixture docker)
     {
         docker.RequireDocker();
         const string secret = "e2e-slack-secret";
-        await using var system = await CodeurSystem.StartAsync($"  slack_signing_secret: \"{secret}\"");
+        await using var system = await CodeurSystem.StartAsync($"  slack_signing_secret: \"{secret}\"\n  slack: {{teams: [T1]}}");
         var form = "command=%2Fagent&text=run+%27slow+job%27+--project+backend&user_id=U1&channel_id=C1&team_id=T1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&trigger_id=1";
         var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var signature = "v0=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"v0:{ts}:{form}")));

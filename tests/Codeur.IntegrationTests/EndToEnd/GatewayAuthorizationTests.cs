@@ -43,7 +43,7 @@ public sealed class GatewayAuthorizationTests(DockerFixture docker)
     });
 
     private static async Task<int> RecentTasksAsync(CodeurSystem system) =>
-        (await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Get, "/status"), HttpStatusCode.OK)).GetProperty("recent").GetArrayLength();
+        (await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Get, "/status"), HttpStatusCode.OK)).GetProperty("recent").GetArrayLength();
 
     [Fact]
     public async Task GitHubWebhook_BearerWithoutRelayScope_IsRefusedBeforeTheRunner()

@@ -35,6 +35,8 @@ public sealed partial class HostileInputTests
                 extraYaml: $"""
                       slack_signing_secret: "{Signer.SlackSecret}"
                       discord_public_key: "{signer.DiscordPublicKeyHex}"
+                      slack: {"{"}teams: ["*"]{"}"}
+                      discord: {"{"}guilds: ["*"]{"}"}
                     """,
                 workers: 2,
                 mappingYaml: $"""

@@ -16,14 +16,12 @@ public sealed class GatewayAuthorizationTests(DockerFixture docker)
     private const string ApiOnly = "e2e-api-only-token-0123456789";
     private const string GitHubRelay = "e2e-github-relay-token-0123456789";
     private const string SlackRelay = "e2e-slack-relay-token-0123456789";
-    private const string Auditor = "e2e-auditor-token-0123456789";
 
     private const string Tokens = $"""
           tokens:
             ci: {"{"}token: "{ApiOnly}", scopes: [api]{"}"}
             octobridge: {"{"}token: "{GitHubRelay}", scopes: [relay:github, trust:github]{"}"}
             slackflow: {"{"}token: "{SlackRelay}", scopes: [relay:slack]{"}"}
-            auditor: {"{"}token: "{Auditor}", scopes: [api, tasks:read]{"}"}
         """;
 
     private static readonly TimeSpan ReloadDeadline = TimeSpan.FromSeconds(2);
@@ -46,7 +44,7 @@ public sealed class GatewayAuthorizationTests(DockerFixture docker)
 
     /// <summary>Every task the runner holds, seen by a token that may read all of them.</summary>
     private static async Task<int> RecentTasksAsync(CodeurSystem system) =>
-        (await system.SendJsonAsync(WithToken(HttpMethod.Get, "/status", Auditor), HttpStatusCode.OK)).GetProperty("recent").GetArrayLength();
+        (await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Get, "/status"), HttpStatusCode.OK)).GetProperty("recent").GetArrayLength();
 
     [Fact]
     public async Task GitHubWebhook_BearerWithoutRelayScope_IsRefusedBeforeTheRunner()

@@ -17,6 +17,11 @@ public sealed class CodeurSystem : IAsyncDisposable
     public const string GitHubSecret = "e2e-github-secret";
     public const string InternalToken = "e2e-internal-token";
 
+    /// <summary>A token that may read and cancel every task (<c>tasks:read</c>, <c>tasks:cancel</c>): what tests observe tasks with.</summary>
+    public const string ObserverToken = "e2e-observer-token-0123456789";
+
+    private const string ObserverLine = "    observer: {token: \"" + ObserverToken + "\", scopes: [api, tasks:read, tasks:cancel]}\n";
+
     private readonly string _directory;
     private readonly int _gatewayPort;
     private readonly int _runnerPort;
@@ -101,6 +106,10 @@ public sealed class CodeurSystem : IAsyncDisposable
               audit: {"{"}path: "{directory}/audit.log"{"}"}
             {extraYaml}
             """;
+        // Tests observe every task through the observer token; a test's own tokens block gets it too.
+        yaml = yaml.Contains("\n  tokens:\n", StringComparison.Ordinal)
+            ? yaml.Replace("\n  tokens:\n", "\n  tokens:\n" + ObserverLine, StringComparison.Ordinal)
+            : yaml.TrimEnd() + "\n  tokens:\n" + ObserverLine;
         await File.WriteAllTextAsync(system.ConfigPath, yaml, TestContext.Current.CancellationToken);
         await system.StartRunnerAsync();
         await system.StartGatewayAsync();
@@ -186,8 +195,16 @@ public sealed class CodeurSystem : IAsyncDisposable
         return string.Join('\n', lines.TakeLast(30));
     }
 
+    /// <summary>A request with <see cref="ObserverToken"/>, which reads and cancels any task.</summary>
+    public static HttpRequestMessage Observer(HttpMethod method, string path)
+    {
+        var request = Bearer(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ObserverToken);
+        return request;
+    }
+
     public async Task<JsonElement> GetTaskAsync(string id) =>
-        await SendJsonAsync(Bearer(HttpMethod.Get, $"/api/tasks/{id}"), HttpStatusCode.OK);
+        await SendJsonAsync(Observer(HttpMethod.Get, $"/api/tasks/{id}"), HttpStatusCode.OK);
 
     /// <summary>Polls (bounded) until the task reaches a final state and returns it.</summary>
     public async Task<JsonElement> WaitFinishedAsync(string id, TimeSpan? timeout = null)

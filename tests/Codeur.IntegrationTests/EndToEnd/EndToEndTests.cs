@@ -55,7 +55,7 @@ public sealed class EndToEndTests(DockerFixture docker)
         Assert.Equal("succeeded", task.GetProperty("state").GetString());
         Assert.Equal("backend", task.GetProperty("project").GetString());
         Assert.Contains("Python", task.GetProperty("output").GetString());
-        var status = await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Get, "/status"), HttpStatusCode.OK);
+        var status = await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Get, "/status"), HttpStatusCode.OK);
         Assert.Single(status.GetProperty("recent").EnumerateArray());
     }
 
@@ -69,7 +69,7 @@ public sealed class EndToEndTests(DockerFixture docker)
 
         Assert.Equal("ignored", answer.GetProperty("status").GetString());
         Assert.Contains("NONE", answer.GetProperty("reason").GetString());
-        var status = await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Get, "/status"), HttpStatusCode.OK);
+        var status = await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Get, "/status"), HttpStatusCode.OK);
         Assert.Empty(status.GetProperty("recent").EnumerateArray());
     }
 
@@ -107,7 +107,7 @@ public sealed class EndToEndTests(DockerFixture docker)
     {
         docker.RequireDocker();
         const string secret = "e2e-slack-secret";
-        await using var system = await CodeurSystem.StartAsync($"  slack_signing_secret: \"{secret}\"");
+        await using var system = await CodeurSystem.StartAsync($"  slack_signing_secret: \"{secret}\"\n  slack: {{teams: [T1]}}");
         var form = "command=%2Fagent&text=run+%27slow+job%27+--project+backend&user_id=U1&channel_id=C1&team_id=T1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&trigger_id=1";
         var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var signature = "v0=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"v0:{ts}:{form}")));
@@ -120,10 +120,10 @@ public sealed class EndToEndTests(DockerFixture docker)
 
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
         var text = answer.GetRawText();
-        var id = (await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Get, "/status"), HttpStatusCode.OK)).GetProperty("recent")[0].GetProperty("task_id").GetString()!;
+        var id = (await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Get, "/status"), HttpStatusCode.OK)).GetProperty("recent")[0].GetProperty("task_id").GetString()!;
         Assert.Contains(id, text);
         await system.WaitStateAsync(id, "running");
-        await system.SendJsonAsync(CodeurSystem.Bearer(HttpMethod.Post, $"/api/tasks/{id}/cancel"), HttpStatusCode.Accepted);
+        await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Post, $"/api/tasks/{id}/cancel"), HttpStatusCode.Accepted);
         Assert.Equal("cancelled", (await system.WaitFinishedAsync(id)).GetProperty("state").GetString());
     }
 

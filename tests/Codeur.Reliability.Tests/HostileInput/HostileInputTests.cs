@@ -34,7 +34,9 @@ public sealed partial class HostileInputTests
             await using var system = await CodeurSystem.StartAsync(
                 extraYaml: $"""
                       slack_signing_secret: "{Signer.SlackSecret}"
+                      slack: {"{"}teams: ["*"]{"}"}
                       discord_public_key: "{signer.DiscordPublicKeyHex}"
+                      discord: {"{"}guilds: ["*"]{"}"}
                     """,
                 workers: 2,
                 mappingYaml: $"""

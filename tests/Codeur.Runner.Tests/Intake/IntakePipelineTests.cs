@@ -326,6 +326,7 @@ public sealed class IntakePipelineTests : IDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(config)
+            .AddSingleton<IOptionsMonitor<AgentConfig>>(new FixedConfig(config))
             .AddSingleton<IProjectPathGuard>(new AcceptAll())
             .AddIntake()
             .BuildServiceProvider();

@@ -70,6 +70,11 @@ public static partial class AgentConfigValidator
             {
                 yield return new($"{at}.path", "is required");
             }
+
+            foreach (var error in PublishSectionValidator.Validate(entry.Publish, $"{at}.publish", w.GithubToken))
+            {
+                yield return error;
+            }
         }
 
         for (var i = 0; i < w.AllowedCommands.Count; i++)

@@ -8,4 +8,7 @@ public sealed class ProjectMappingEntry
 
     /// <summary>Optional name used by <c>--project NAME</c> hints; defaults to the directory's name.</summary>
     public string? Name { get; set; }
+
+    /// <summary>Push and pull requests for <c>run</c> tasks on this project (<c>publish</c>).</summary>
+    public PublishSection Publish { get; set; } = new();
 }

@@ -176,6 +176,11 @@ public static partial class AgentConfigValidator
             yield return new($"{p}.runner.url", "must be an absolute http:// or https:// URL");
         }
 
+        if (w.Runner.LogHeartbeat is < 0.05 or > 50)
+        {
+            yield return new($"{p}.runner.log_heartbeat", "must be between 0.05 and 50 seconds (under the gateway's 60 s idle timeout)");
+        }
+
         if (w.Runner.ShutdownGrace is < 0 or > 3600)
         {
             yield return new($"{p}.runner.shutdown_grace", "must be between 0 and 3600 seconds");

@@ -3,7 +3,7 @@
 # without npm inside `docker build` (which fails behind a TLS-inspecting proxy, and would need this
 # machine's CA baked into the image — never done here):
 #
-#   deploy/agents/build-offline.sh AGENT [TAG]     AGENT: claude-code
+#   deploy/agents/build-offline.sh AGENT [TAG]     AGENT: claude-code, codex
 #                                                  TAG default: codeur/agent-AGENT:<content hash>
 #
 #   1. `npm install --prefix STAGING PACKAGE@PINNED` on the host, into a cache reused across runs
@@ -37,7 +37,13 @@ case $AGENT in
     # The package's postinstall copies the native binary from its platform package; we take it from there.
     STAGED=(node_modules/@anthropic-ai/claude-code-linux-x64/claude)
     ;;
-  *) die "usage: $0 AGENT [TAG] (AGENT: claude-code)" ;;
+  codex)
+    PACKAGE=@openai/codex VERSION=0.171.0
+    # The Rust binary (static, musl) and the ripgrep it puts on PATH, from the platform package.
+    STAGED=(node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex
+            node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex-path/rg)
+    ;;
+  *) die "usage: $0 AGENT [TAG] (AGENT: claude-code, codex)" ;;
 esac
 
 command -v npm >/dev/null || die "npm is required on the host"

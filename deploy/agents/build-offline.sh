@@ -39,8 +39,10 @@ case $AGENT in
     ;;
   codex)
     PACKAGE=@openai/codex VERSION=0.171.0
-    # The Rust binary (static, musl) and the ripgrep it puts on PATH, from the platform package.
+    # The Rust binaries (static, musl) from the platform package: codex, the code-mode host its default model's tools
+    # run through (without it Codex declares no tools at all), and the ripgrep it puts on PATH.
     STAGED=(node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex
+            node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex-code-mode-host
             node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex-path/rg)
     ;;
   *) die "usage: $0 AGENT [TAG] (AGENT: claude-code, codex)" ;;

@@ -67,7 +67,7 @@ internal sealed class ScriptedModelNetwork : IAsyncDisposable
             MemoryBytes = 2L << 30,
             TmpSizeBytes = 512L << 20,
             NanoCpus = 2_000_000_000,
-            Timeout = TimeSpan.FromSeconds(240),
+            Timeout = TimeSpan.FromSeconds(180),
             DockerCallTimeout = TimeSpan.FromSeconds(60),
             InstanceId = docker.InstanceId,
             NetworkMode = "egress",

@@ -4,6 +4,7 @@ using Codeur.Http;
 using Codeur.Runner.Hosting;
 using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
+using Codeur.Runner.Publishing;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Replies;
 using Codeur.Runner.Retention;
@@ -19,6 +20,7 @@ builder.ConfigureRunnerKestrel(config);
 builder.Services.AddRunnerObservability();
 builder.Services.AddTaskQueue(config);
 builder.Services.AddSandbox(config);
+builder.Services.AddPublishing(config);
 builder.Services.AddIntake();
 // Replies before workers: hosted services stop in reverse, so replies of tasks ending during the drain still go out.
 builder.Services.AddReplies(config);

@@ -37,6 +37,18 @@ if [ -z "${CODEUR_HELM:-}" ]; then
   [ -x "$CODEUR_HELM" ] && export CODEUR_HELM || unset CODEUR_HELM
 fi
 
+# Agent images from the real npm packages (deploy/agents/build-offline.sh): content-hash tags, so an unchanged
+# build is skipped; the scripted-model tests (tests/Codeur.IntegrationTests/RealAgents) use the tag given here.
+if docker info >/dev/null 2>&1 && command -v npm >/dev/null; then
+  for agent in claude-code codex; do
+    var=CODEUR_AGENT_IMAGE_$(echo "$agent" | tr 'a-z-' 'A-Z_')
+    if [ -z "${!var:-}" ]; then
+      tag=$(deploy/agents/build-offline.sh "$agent" | tail -1) || { log "building the $agent image failed"; tag=; }
+      [ -n "$tag" ] && export "$var=$tag"
+    fi
+  done
+fi
+
 # Docker and Redis tests fail instead of skipping when CI asks for everything.
 if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1 CODEUR_REQUIRE_REDIS=1; fi
 

@@ -75,6 +75,11 @@ public static partial class AgentConfigValidator
             {
                 yield return new($"{at}.path", "is required");
             }
+
+            foreach (var error in PublishSectionValidator.Validate(entry.Publish, $"{at}.publish", w.GithubToken))
+            {
+                yield return error;
+            }
         }
 
         for (var i = 0; i < w.AllowedCommands.Count; i++)
@@ -183,6 +188,11 @@ public static partial class AgentConfigValidator
         if (!Uri.TryCreate(w.Runner.Url, UriKind.Absolute, out var runnerUri) || runnerUri.Scheme is not ("http" or "https"))
         {
             yield return new($"{p}.runner.url", "must be an absolute http:// or https:// URL");
+        }
+
+        if (w.Runner.LogHeartbeat is < 0.05 or > 50)
+        {
+            yield return new($"{p}.runner.log_heartbeat", "must be between 0.05 and 50 seconds (under the gateway's 60 s idle timeout)");
         }
 
         if (w.Runner.ShutdownGrace is < 0 or > 3600)

@@ -17,4 +17,7 @@ public sealed class ProjectMappingEntry
 
     /// <summary>Per-command restrictions on this project: command → who may use it here (e.g. <c>run</c> only for OWNER).</summary>
     public Dictionary<string, CommandAccessSection>? Commands { get; set; }
+
+    /// <summary>Push and pull requests for <c>run</c> tasks on this project (<c>publish</c>).</summary>
+    public PublishSection Publish { get; set; } = new();
 }

@@ -23,7 +23,7 @@ public static class SecretOwnership
     /// <summary>True when the key at <paramref name="path"/> belongs to the other service than <paramref name="audience"/>.</summary>
     public static bool IsOthers(ConfigAudience audience, string path) => audience switch
     {
-        ConfigAudience.Gateway => Matches(RunnerOnly, path),
+        ConfigAudience.Gateway => Matches(RunnerOnly, path) || IsPublishToken(path),
         ConfigAudience.Runner => Matches(GatewayOnly, path),
         _ => false,
     };
@@ -38,6 +38,10 @@ public static class SecretOwnership
             w.DiscordBotToken = null;
             w.SlackBotToken = null;
             w.Replies.Redact = [];
+            foreach (var project in w.ProjectMapping)
+            {
+                project.Publish.Token = null;
+            }
         }
         else if (audience == ConfigAudience.Runner)
         {
@@ -48,6 +52,10 @@ public static class SecretOwnership
             w.Tokens = [];
         }
     }
+
+    /// <summary>A project's forge credential (<c>webhook.project_mapping[N].publish.token</c>): the runner pushes, the gateway never does.</summary>
+    private static bool IsPublishToken(string path) =>
+        path.StartsWith("webhook.project_mapping[", StringComparison.Ordinal) && path.EndsWith("].publish.token", StringComparison.Ordinal);
 
     private static bool Matches(string[] keys, string path) =>
         keys.Any(key => key.EndsWith('.') || key.EndsWith('[') ? path.StartsWith(key, StringComparison.Ordinal) : path == key);

@@ -19,6 +19,9 @@ public sealed record TaskGitResult(
     int Deletions,
     string Diffstat)
 {
+    /// <summary>The push and pull request that followed the task, when the project publishes (see <see cref="TaskPublication"/>).</summary>
+    public TaskPublication? Publication { get; init; }
+
     /// <summary>True when the branch carries at least one commit beyond its base (and so still exists).</summary>
     public bool HasChanges => Commits.Count > 0;
 }

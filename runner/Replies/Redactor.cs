@@ -22,7 +22,7 @@ internal sealed partial class Redactor
         IEnumerable<string?> secrets =
         [
             w.AuthToken, w.GithubToken, w.DiscordBotToken, w.SlackBotToken, w.GithubWebhookSecret, w.SlackSigningSecret,
-            w.Runner.InternalToken, .. w.Tokens.Values.Select(t => t.Token), .. w.Replies.Redact, .. sandboxCredentials?.SecretValues ?? [],
+            w.Runner.InternalToken, .. w.Tokens.Values.Select(t => t.Token), .. w.Replies.Redact, .. w.ProjectMapping.Select(p => p.Publish.Token), .. sandboxCredentials?.SecretValues ?? [],
         ];
 
         // Longest first, so a secret that contains another is masked whole.

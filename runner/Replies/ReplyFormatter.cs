@@ -109,6 +109,21 @@ internal sealed class ReplyFormatter(AgentConfig config, Redactor redactor)
             {
                 yield return string.Create(CultureInfo.InvariantCulture, $"- and {git.Commits.Count - MaxCommitsListed} more");
             }
+
+            switch (git.Publication)
+            {
+                case { PullRequestUrl: { } url, Pushed: true }:
+                    yield return (git.Publication.PullRequestCreated ? "Pull request: " : "Pull request (updated): ") + url;
+                    break;
+                case { Pushed: true, Error: null } pushed:
+                    yield return $"Pushed: `{git.Branch}` to {pushed.Remote}";
+                    break;
+            }
+
+            if (git.Publication?.Error is { } publishError)
+            {
+                yield return $"Publishing failed: {publishError}; `{git.Branch}` is kept in the project's repository";
+            }
         }
     }
 

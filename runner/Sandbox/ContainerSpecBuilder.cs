@@ -22,6 +22,7 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
     /// <param name="workingDirectory">Must lie under the workspace (a worktree); null: the workspace itself.</param>
     /// <param name="environment">Extra <c>NAME=value</c> entries (credentials of a run task).</param>
     /// <param name="agentRun">The agent's container: joins the egress network when <c>network: egress</c>.</param>
+    /// <param name="networkOverride">A network chosen by the caller (the push container's forge network); null: by the options.</param>
     public CreateContainerParameters Build(
         string taskId,
         string resolvedProjectPath,
@@ -29,7 +30,8 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
         DateTimeOffset deadline,
         string? workingDirectory,
         IReadOnlyList<string>? environment,
-        bool agentRun)
+        bool agentRun,
+        string? networkOverride = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         ArgumentException.ThrowIfNullOrEmpty(resolvedProjectPath);
@@ -45,7 +47,7 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
             throw new ArgumentException("the working directory must lie under the workspace", nameof(workingDirectory));
         }
 
-        var network = options.NetworkFor(agentRun);
+        var network = networkOverride ?? options.NetworkFor(agentRun);
         List<string> env = ["HOME=/tmp", "CODEUR_TASK_ID=" + taskId];
         if (network == options.EgressNetwork && options.NetworkMode == "egress")
         {

@@ -15,9 +15,12 @@ internal static class GitWorktree
     public const string BranchPrefix = "codeur/";
     public const int MaxDiffstatChars = 8 * 1024;
 
-    public static IReadOnlyList<string> AddArgv(string taskId) => [SandboxCommands.Tool, "worktree-add", taskId];
+    /// <param name="branch">A follow-up's existing <c>codeur/</c> branch to continue; null: a new <c>codeur/&lt;id&gt;</c>.</param>
+    public static IReadOnlyList<string> AddArgv(string taskId, string? branch = null) =>
+        branch is null ? [SandboxCommands.Tool, "worktree-add", taskId] : [SandboxCommands.Tool, "worktree-add", taskId, branch];
 
-    public static IReadOnlyList<string> FinishArgv(string taskId, string baseCommit) => [SandboxCommands.Tool, "worktree-finish", taskId, baseCommit];
+    public static IReadOnlyList<string> FinishArgv(string taskId, string baseCommit, string? branch = null) =>
+        branch is null ? [SandboxCommands.Tool, "worktree-finish", taskId, baseCommit] : [SandboxCommands.Tool, "worktree-finish", taskId, baseCommit, branch];
 
     /// <summary>Reads <c>worktree-add</c>'s report: a worktree to work in, no git repository (work in place), or an error.</summary>
     public static WorktreeStart ParseAdd(string output)

@@ -10,6 +10,7 @@ namespace Codeur.Runner.Sandbox;
 /// The agent's own container: it joins the egress network when <c>network: egress</c> is configured (every other
 /// container stays without network).
 /// </param>
+/// <param name="Network">A network chosen by the caller instead of the options' (the push container's forge network).</param>
 internal sealed record SandboxRequest(
     string TaskId,
     string ProjectPath,
@@ -18,4 +19,5 @@ internal sealed record SandboxRequest(
     Func<OutputStreamKind, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? OnOutput = null,
     string? WorkingDirectory = null,
     IReadOnlyList<string>? Environment = null,
-    bool AgentRun = false);
+    bool AgentRun = false,
+    string? Network = null);

@@ -11,6 +11,8 @@ namespace Codeur.Runner.Tasks;
 /// <summary>The task API: read a task, follow its output, cancel it, and the <c>/status</c> overview.</summary>
 internal static class TaskEndpoints
 {
+    private static readonly TimeSpan ClaimGrace = TimeSpan.FromSeconds(2);
+
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/tasks/{id}", GetAsync);
@@ -33,8 +35,12 @@ internal static class TaskEndpoints
         await context.Response.WriteAsJsonAsync(TaskView.From(task, time.GetUtcNow(), live), RunnerJson.Options, context.RequestAborted);
     }
 
-    /// <summary>Server-sent events: <c>output</c> events with chunks of text, then one <c>end</c> event with the final state.</summary>
-    private static async Task FollowAsync(HttpContext context, string id, ITaskQueue queue, TaskCancellation tasks, RunningTasks running)
+    /// <summary>
+    /// Server-sent events: <c>output</c> events with chunks of text, then one <c>end</c> event with the final state. A
+    /// queued task is waited for (a <c>queued</c> event first); while nothing arrives a <c>: heartbeat</c> comment goes
+    /// out every <c>runner.log_heartbeat</c> seconds, so silent agents do not look like dead connections to proxies.
+    /// </summary>
+    private static async Task FollowAsync(HttpContext context, string id, ITaskQueue queue, TaskCancellation tasks, RunningTasks running, AgentConfig config, TimeProvider time)
     {
         var ct = context.RequestAborted;
         var task = await tasks.FindAsync(id, Caller(context), ct);
@@ -47,28 +53,103 @@ internal static class TaskEndpoints
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["X-Accel-Buffering"] = "no";
+        var heartbeat = TimeSpan.FromSeconds(config.Webhook.Runner.LogHeartbeat);
+        if (task.State == TaskState.Queued && !running.TryGet(id, out _))
+        {
+            await WriteEventAsync(context, "queued", JsonSerializer.Serialize(new { state = task.State.ToName() }), ct);
+            task = await WaitWhileQueuedAsync(context, id, queue, running, heartbeat, time, ct);
+        }
+
         if (running.TryGet(id, out var current))
         {
             var (backlog, live) = current.Output.Follow();
             await WriteEventAsync(context, "output", backlog, ct);
-            await foreach (var chunk in live.ReadAllAsync(ct))
+            var pending = live.WaitToReadAsync(ct).AsTask();
+            var beat = Task.Delay(heartbeat, time, ct);
+            while (true)
             {
-                await WriteEventAsync(context, "output", chunk, ct);
+                if (await Task.WhenAny(pending, beat) == beat)
+                {
+                    await beat;
+                    await WriteCommentAsync(context, "heartbeat", ct);
+                    beat = Task.Delay(heartbeat, time, ct);
+                    continue;
+                }
+
+                if (!await pending)
+                {
+                    break;
+                }
+
+                while (live.TryRead(out var chunk))
+                {
+                    await WriteEventAsync(context, "output", chunk, ct);
+                }
+
+                pending = live.WaitToReadAsync(ct).AsTask();
             }
 
             // The worker records the ending right after the output closes; give it a moment (bounded).
-            for (var i = 0; i < 50 && task is { State: TaskState.Running }; i++)
+            for (var i = 0; i < 50 && task is { State: TaskState.Running or TaskState.Queued }; i++)
             {
-                await Task.Delay(100, ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
                 task = await queue.GetAsync(id, ct);
             }
         }
-        else if (task.Output is { Length: > 0 } output)
+        else if (task?.Output is { Length: > 0 } output)
         {
             await WriteEventAsync(context, "output", output, ct);
         }
 
         await WriteEventAsync(context, "end", JsonSerializer.Serialize(new { state = task!.State.ToName(), exit_code = task.ExitCode, error = task.Error }), ct);
+    }
+
+    /// <summary>
+    /// Until the task runs here, ends, or has left the queue for another runner (claimed but not registered here within
+    /// <see cref="ClaimGrace"/>: a claim and the start of its live output are two steps), with heartbeats.
+    /// </summary>
+    private static async Task<TaskRecord?> WaitWhileQueuedAsync(
+        HttpContext context, string id, ITaskQueue queue, RunningTasks running, TimeSpan heartbeat, TimeProvider time, CancellationToken ct)
+    {
+        var poll = TimeSpan.FromMilliseconds(Math.Min(250, heartbeat.TotalMilliseconds));
+        var lastBeat = time.GetTimestamp();
+        long? leftQueue = null;
+        while (true)
+        {
+            await Task.Delay(poll, time, ct);
+            if (running.TryGet(id, out _))
+            {
+                return await queue.GetAsync(id, ct);
+            }
+
+            var task = await queue.GetAsync(id, ct);
+            if (task is null || task.State.IsFinal())
+            {
+                return task;
+            }
+
+            if (task.State != TaskState.Queued)
+            {
+                leftQueue ??= time.GetTimestamp();
+                if (time.GetElapsedTime(leftQueue.Value) > ClaimGrace)
+                {
+                    return task;
+                }
+            }
+
+            if (time.GetElapsedTime(lastBeat) >= heartbeat)
+            {
+                await WriteCommentAsync(context, "heartbeat", ct);
+                lastBeat = time.GetTimestamp();
+            }
+        }
+    }
+
+    /// <summary>An SSE comment line: ignored by clients, but bytes on the wire for every proxy in between.</summary>
+    private static async Task WriteCommentAsync(HttpContext context, string text, CancellationToken ct)
+    {
+        await context.Response.WriteAsync(": " + text + "\n\n", ct);
+        await context.Response.Body.FlushAsync(ct);
     }
 
     private static async Task WriteEventAsync(HttpContext context, string name, string data, CancellationToken ct)

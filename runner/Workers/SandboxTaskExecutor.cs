@@ -1,5 +1,6 @@
 using System.Text;
 using Codeur.Runner.Observability;
+using Codeur.Runner.Publishing;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Sandbox.Agents;
@@ -12,9 +13,13 @@ namespace Codeur.Runner.Workers;
 /// task on a git project goes through three containers: <c>worktree-add</c> (branch <c>codeur/&lt;id&gt;</c> and its
 /// worktree inside <c>.git</c>), the agent in that worktree (with its credentials and, if configured, the egress
 /// network), and <c>worktree-finish</c> (leftovers committed, branch/commits/diffstat reported, worktree removed).
-/// The finish runs whatever the agent's ending, so a killed agent still leaves a reviewable branch.
+/// The finish runs whatever the agent's ending, so a killed agent still leaves a reviewable branch. When the agent
+/// succeeded and changed something, the project's <c>publish</c> setting decides whether the branch is pushed and a
+/// pull request opened (<see cref="TaskPublisher"/>); a <c>run</c> commented on one of our pull requests continues
+/// its branch.
 /// </summary>
-internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxCommands commands, SandboxOptions options, AgentCredentials credentials)
+internal sealed class SandboxTaskExecutor(
+    ISandboxExecutor sandbox, SandboxCommands commands, SandboxOptions options, AgentCredentials credentials, ITaskPublisher publisher)
     : ITaskExecutor
 {
     private static readonly TimeSpan GitStepTimeout = TimeSpan.FromSeconds(120);
@@ -49,10 +54,21 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
     private async Task<TaskOutcome> RunAgentAsync(TaskRecord task, IReadOnlyList<string> argv, TaskOutput output, CancellationToken cancellationToken)
     {
         WorktreeStart? worktree = null;
+        FollowUp? followUp = null;
         var notes = "";
         if (options.Worktree)
         {
-            var add = await ContainerAsync("worktree-add", new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id), GitStepTimeout), cancellationToken);
+            try
+            {
+                followUp = await publisher.FindFollowUpAsync(task, cancellationToken);
+            }
+            catch (PublishingException ex)
+            {
+                return new TaskOutcome(TaskState.Failed, null, null, ex.Message);
+            }
+
+            var add = await ContainerAsync("worktree-add",
+                new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id, followUp?.Branch), GitStepTimeout), cancellationToken);
             if (add.Ending != SandboxEnding.Succeeded)
             {
                 return add.Ending is SandboxEnding.Rejected or SandboxEnding.Cancelled
@@ -75,7 +91,9 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
                     worktree = null;
                     break;
                 default:
-                    notes = $"codeur: working on branch {worktree.Branch} in its own worktree (base {worktree.BaseCommit![..12]})\n";
+                    notes = followUp is null
+                        ? $"codeur: working on branch {worktree.Branch} in its own worktree (base {worktree.BaseCommit![..12]})\n"
+                        : $"codeur: continuing branch {worktree.Branch} of pull request #{followUp.PullRequest.Number} in its own worktree (at {worktree.BaseCommit![..12]})\n";
                     break;
             }
 
@@ -94,7 +112,7 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
         // Not tied to the task's token: a cancelled or timed-out agent's work is still committed and reported.
         using var finishTimeout = new CancellationTokenSource(GitStepTimeout);
         var finish = await ContainerAsync("worktree-finish",
-            new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.FinishArgv(task.Id, worktree.BaseCommit!), GitStepTimeout), finishTimeout.Token);
+            new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.FinishArgv(task.Id, worktree.BaseCommit!, followUp?.Branch), GitStepTimeout), finishTimeout.Token);
         var git = finish.Ending == SandboxEnding.Succeeded ? GitWorktree.ParseFinish(finish.Output) : null;
         if (git is null)
         {
@@ -109,7 +127,35 @@ internal sealed class SandboxTaskExecutor(ISandboxExecutor sandbox, SandboxComma
         };
         var summary = GitWorktree.Summary(git);
         output.Append(summary);
-        return Outcome(result with { Output = result.Output + summary }, git, credentials.SecretValues);
+        var outcome = Outcome(result with { Output = result.Output + summary }, git, credentials.SecretValues);
+        if (outcome.State != TaskState.Succeeded || !git.HasChanges)
+        {
+            // Only a finished agent's work is proposed; a killed or failed one leaves its branch for a person to look at.
+            return outcome;
+        }
+
+        using var publishTimeout = new CancellationTokenSource(BranchPusher.Timeout + GitStepTimeout);
+        var publication = await publisher.PublishAsync(task, git, followUp, credentials.SecretValues, publishTimeout.Token);
+        if (publication is null)
+        {
+            return outcome;
+        }
+
+        var line = publication switch
+        {
+            { Error: { } error } => "codeur: " + error + $" (the branch stays in the project's repository)\n",
+            { PullRequestUrl: { } url, PullRequestCreated: true } => $"codeur: opened pull request {url}\n",
+            { PullRequestUrl: { } url } => $"codeur: updated pull request {url}\n",
+            _ => $"codeur: pushed {git.Branch} to {publication.Remote}\n",
+        };
+        output.Append(line);
+        return outcome with
+        {
+            State = publication.Error is null ? outcome.State : TaskState.Failed,
+            Output = outcome.Output + line,
+            Error = publication.Error ?? outcome.Error,
+            Git = git with { Publication = publication },
+        };
     }
 
     private async Task<SandboxResult> RunAsync(SandboxRequest request, TaskOutput output, IReadOnlyList<string>? secrets, CancellationToken cancellationToken)

@@ -12,9 +12,11 @@ internal static class AgentPresets
 {
     public static readonly FrozenDictionary<string, AgentPreset> All = new AgentPreset[]
     {
-        // `claude -p` prints the final answer and exits; acceptEdits lets it write files without asking (its other
-        // tools stay behind their default prompts, which headless mode answers "no").
-        new("claude-code", ["claude", "-p", "{task}", "--permission-mode", "acceptEdits", "--output-format", "text"],
+        // `claude -p` prints the final answer and exits. bypassPermissions, not acceptEdits: Claude Code treats every
+        // path under .git/ as a sensitive file that acceptEdits still refuses, and our worktrees live in
+        // .git/codeur/worktrees/ (measured with the real CLI: ClaudeCodeTests). As with codex and gemini, the container
+        // is the sandbox; the CLI refuses this mode as root, and we never run as root.
+        new("claude-code", ["claude", "-p", "{task}", "--permission-mode", "bypassPermissions", "--output-format", "text"],
             Credentials: ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"],
             Settings: ["ANTHROPIC_MODEL", "ANTHROPIC_BASE_URL"],
             EgressHosts: ["api.anthropic.com"],

@@ -49,7 +49,7 @@ internal sealed class RunnerHost : IAsyncDisposable
     /// Starts the runner. <paramref name="extraConfig"/> is more <c>webhook:</c> keys (two-space indented lines);
     /// <paramref name="directory"/> reuses a directory (and its queue file) that outlives this host, as a restart would.
     /// </summary>
-    public static async Task<RunnerHost> StartAsync(ITaskExecutor executor, int capacity = 1000, int workers = 2, string extraConfig = "", string? directory = null)
+    public static async Task<RunnerHost> StartAsync(ITaskExecutor executor, int capacity = 1000, int workers = 2, string extraConfig = "", string? directory = null, string runnerOptions = "")
     {
         // Tests that do not look at replies must not send any to the real platforms: aim them at the discard port,
         // which refuses connections at once.
@@ -77,7 +77,7 @@ internal sealed class RunnerHost : IAsyncDisposable
             webhook:
               workers: {{workers}}
               auth_token: "irrelevant-here"
-              runner: {internal_token: "{{InternalToken}}", shutdown_grace: 0, instance_id: "runner-http-tests"}
+              runner: {internal_token: "{{InternalToken}}", shutdown_grace: 0, instance_id: "runner-http-tests"{{(runnerOptions.Length > 0 ? ", " + runnerOptions : "")}}}
               queue: {path: "{{Path.Combine(directory, "codeur.db")}}", capacity: {{capacity}}}
               audit: {path: "{{Path.Combine(directory, "audit.log")}}"}
               project_mapping:

@@ -107,7 +107,7 @@ public sealed class SandboxTaskExecutorGitTests
             Commands = new Dictionary<string, IReadOnlyList<string>> { ["run"] = ["agent", "{task}"] },
         };
         var credentials = AgentCredentials.FromConfig(new SandboxSection { Env = ["KEY"] }, name => name == "KEY" ? Secret : null);
-        return new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, credentials);
+        return new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, credentials, new NoPublishing());
     }
 
     private static TaskRecord Task() => new()

@@ -37,7 +37,7 @@ internal static class AgentTestKit
     {
         var sandbox = new SandboxExecutor(docker.Runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), new SandboxTaskRegistry(),
             TimeProvider.System, NullLogger<SandboxExecutor>.Instance, egress);
-        var executor = new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, Credentials());
+        var executor = new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, Credentials(), new NoPublishing());
         var task = new TaskRecord
         {
             Id = Guid.NewGuid().ToString("N"),

@@ -39,7 +39,7 @@ public sealed class AgentPresetsTests
     }
 
     [Theory]
-    [InlineData("claude-code", new[] { "claude", "-p", Hostile, "--permission-mode", "acceptEdits", "--output-format", "text" })]
+    [InlineData("claude-code", new[] { "claude", "-p", Hostile, "--permission-mode", "bypassPermissions", "--output-format", "text" })]
     [InlineData("codex", new[] { "codex", "exec", "--sandbox", "danger-full-access", "--skip-git-repo-check", Hostile })]
     [InlineData("aider", new[] { "aider", "--message", Hostile, "--yes-always", "--no-check-update", "--no-pretty", "--no-stream", "--no-show-model-warnings" })]
     [InlineData("gemini", new[] { "gemini", "-p", Hostile, "--yolo" })]

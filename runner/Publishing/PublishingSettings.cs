@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using Codeur.Configuration;
-using Codeur.Runner.Routing;
+using Codeur.Runner.Intake.Routing;
 
 namespace Codeur.Runner.Publishing;
 
@@ -22,7 +22,7 @@ internal sealed class PublishingSettings
                 continue;
             }
 
-            var name = ProjectRouter.NameOf(entry);
+            var name = ProjectRule.NameOf(entry);
             projects.TryAdd(name, new ProjectPublishing(
                 name,
                 p.Mode == PublishSection.PullRequest ? PublishMode.PullRequest : PublishMode.Branch,

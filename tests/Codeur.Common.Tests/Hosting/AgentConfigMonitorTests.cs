@@ -59,6 +59,27 @@ public sealed class AgentConfigMonitorTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_KubernetesSymlinkSwap_NewValueWithinTwoSeconds()
+    {
+        // A ConfigMap volume: .agent.yaml -> ..data/.agent.yaml, and an update re-points ..data by an atomic rename.
+        // No event names .agent.yaml itself; the poll finds the new content.
+        var first = Directory.CreateDirectory(Path.Combine(_directory, "..2026_12_06_01"));
+        await File.WriteAllTextAsync(Path.Combine(first.FullName, ".agent.yaml"), Yaml(100), TestContext.Current.CancellationToken);
+        File.CreateSymbolicLink(Path.Combine(_directory, "..data"), first.Name);
+        File.CreateSymbolicLink(ConfigPath, Path.Combine("..data", ".agent.yaml"));
+        using var monitor = await StartAsync();
+        Assert.Equal(100, monitor.CurrentValue.Webhook.RateLimit);
+
+        var second = Directory.CreateDirectory(Path.Combine(_directory, "..2026_12_06_02"));
+        await File.WriteAllTextAsync(Path.Combine(second.FullName, ".agent.yaml"), Yaml(45), TestContext.Current.CancellationToken);
+        File.CreateSymbolicLink(Path.Combine(_directory, "..data_tmp"), second.Name);
+        // rename(2) as the kubelet does; File.Move refuses a link whose target is a directory.
+        Assert.Equal(0, Rename(Path.Combine(_directory, "..data_tmp"), Path.Combine(_directory, "..data")));
+
+        Assert.Equal(45, await PollAsync(() => monitor.CurrentValue.Webhook.RateLimit, 45));
+    }
+
+    [Fact]
     public async Task Reload_BusyDirectory_OtherFilesDoNotDelayTheReload()
     {
         // An audit log beside the config, written on every request: its events must not keep pushing the check back.
@@ -204,6 +225,9 @@ public sealed class AgentConfigMonitorTests : IDisposable
 
         throw new Xunit.Sdk.XunitException($"no {level} log within {ReloadDeadline}: " + string.Join(" | ", _logger.Collector.GetSnapshot().Select(r => r.Message)));
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int Rename(string from, string to);
 
     private sealed class LimitOptions
     {

@@ -141,7 +141,7 @@ public sealed class DiscordSignatureTests
     private static Task<GatewayHost> StartAsync(Key signer, RecordingUpstream upstream)
     {
         var publicKey = Convert.ToHexStringLower(signer.PublicKey.Export(KeyBlobFormat.RawPublicKey));
-        return GatewayHost.StartAsync($"  discord_public_key: \"{publicKey}\"", upstream.Address, new FakeTimeProvider(Now));
+        return GatewayHost.StartAsync($"  discord_public_key: \"{publicKey}\"\n  discord: {{guilds: [\"*\"]}}", upstream.Address, new FakeTimeProvider(Now));
     }
 
     private static HttpRequestMessage Signed(Key signer, byte[] body, long timestamp)

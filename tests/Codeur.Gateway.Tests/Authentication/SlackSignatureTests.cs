@@ -27,7 +27,7 @@ public sealed class SlackSignatureTests
     public async Task Post_SlackDocumentedExample_IsForwarded()
     {
         await using var upstream = await RecordingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"", upstream.Address, ClockAt(DocumentedTimestamp + 10));
+        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"\n  slack: {{teams: [\"*\"]}}", upstream.Address, ClockAt(DocumentedTimestamp + 10));
 
         using var response = await gateway.Client.SendAsync(SlackRequest(DocumentedBody, DocumentedTimestamp, DocumentedSignature), TestContext.Current.CancellationToken);
 
@@ -44,7 +44,7 @@ public sealed class SlackSignatureTests
     {
         await using var upstream = await RecordingUpstream.StartAsync();
         var clock = ClockAt(DocumentedTimestamp + clockOffsetSeconds);
-        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"", upstream.Address, clock);
+        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"\n  slack: {{teams: [\"*\"]}}", upstream.Address, clock);
 
         using var response = await gateway.Client.SendAsync(SlackRequest(DocumentedBody, DocumentedTimestamp, DocumentedSignature), TestContext.Current.CancellationToken);
 
@@ -58,7 +58,7 @@ public sealed class SlackSignatureTests
     public async Task Post_TimestampAtWindowEdge_IsAccepted(int clockOffsetSeconds)
     {
         await using var upstream = await RecordingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"", upstream.Address, ClockAt(DocumentedTimestamp + clockOffsetSeconds));
+        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"\n  slack: {{teams: [\"*\"]}}", upstream.Address, ClockAt(DocumentedTimestamp + clockOffsetSeconds));
 
         using var response = await gateway.Client.SendAsync(SlackRequest(DocumentedBody, DocumentedTimestamp, DocumentedSignature), TestContext.Current.CancellationToken);
 
@@ -69,7 +69,7 @@ public sealed class SlackSignatureTests
     public async Task Post_SignatureFromAnotherTimestamp_Returns401()
     {
         await using var upstream = await RecordingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"", upstream.Address, ClockAt(DocumentedTimestamp));
+        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"\n  slack: {{teams: [\"*\"]}}", upstream.Address, ClockAt(DocumentedTimestamp));
 
         // A captured signature replayed with a fresh timestamp does not verify.
         using var response = await gateway.Client.SendAsync(SlackRequest(DocumentedBody, DocumentedTimestamp + 1, DocumentedSignature), TestContext.Current.CancellationToken);
@@ -82,7 +82,7 @@ public sealed class SlackSignatureTests
     {
         await using var upstream = await RecordingUpstream.StartAsync();
         var clock = ClockAt(1_800_000_000);
-        await using var gateway = await GatewayHost.StartAsync("  slack_signing_secret: \"another-secret\"", upstream.Address, clock);
+        await using var gateway = await GatewayHost.StartAsync("  slack_signing_secret: \"another-secret\"\n  slack: {teams: [\"*\"]}", upstream.Address, clock);
         var body = "{\"type\":\"event_callback\"}";
         var ts = clock.GetUtcNow().ToUnixTimeSeconds();
 
@@ -95,7 +95,7 @@ public sealed class SlackSignatureTests
     public async Task Post_TimestampWithoutSignature_Returns401()
     {
         await using var upstream = await RecordingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"", upstream.Address, ClockAt(DocumentedTimestamp));
+        await using var gateway = await GatewayHost.StartAsync($"  slack_signing_secret: \"{DocumentedSecret}\"\n  slack: {{teams: [\"*\"]}}", upstream.Address, ClockAt(DocumentedTimestamp));
         using var request = Sign.Post("/webhook/slack", Encoding.UTF8.GetBytes(DocumentedBody), "application/x-www-form-urlencoded");
         request.Headers.Add("X-Slack-Request-Timestamp", "1531420618");
 

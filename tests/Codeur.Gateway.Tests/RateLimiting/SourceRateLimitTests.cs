@@ -88,6 +88,7 @@ public sealed class SourceRateLimitTests
         await using var upstream = await RecordingUpstream.StartAsync();
         await using var gateway = await GatewayHost.StartAsync($"""
               slack_signing_secret: "{SlackSecret}"
+              slack: {"{"}teams: [TNOISY, TQUIET]{"}"}
               source_rate_limit: 2
             """, upstream.Address, clock);
         var ct = TestContext.Current.CancellationToken;
@@ -123,6 +124,7 @@ public sealed class SourceRateLimitTests
         await using var upstream = await RecordingUpstream.StartAsync();
         await using var gateway = await GatewayHost.StartAsync($"""
               discord_public_key: "{publicKey}"
+              discord: {"{"}guilds: ["1001", "2002"]{"}"}
               source_rate_limit: 2
             """, upstream.Address, clock);
         var ct = TestContext.Current.CancellationToken;

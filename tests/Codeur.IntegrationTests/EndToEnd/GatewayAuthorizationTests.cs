@@ -42,6 +42,7 @@ public sealed class GatewayAuthorizationTests(DockerFixture docker)
         sender = new { login = "octo", type = "User" },
     });
 
+    /// <summary>Every task the runner holds, seen by a token that may read all of them.</summary>
     private static async Task<int> RecentTasksAsync(CodeurSystem system) =>
         (await system.SendJsonAsync(CodeurSystem.Observer(HttpMethod.Get, "/status"), HttpStatusCode.OK)).GetProperty("recent").GetArrayLength();
 

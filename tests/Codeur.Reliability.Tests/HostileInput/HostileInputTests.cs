@@ -34,8 +34,8 @@ public sealed partial class HostileInputTests
             await using var system = await CodeurSystem.StartAsync(
                 extraYaml: $"""
                       slack_signing_secret: "{Signer.SlackSecret}"
-                      discord_public_key: "{signer.DiscordPublicKeyHex}"
                       slack: {"{"}teams: ["*"]{"}"}
+                      discord_public_key: "{signer.DiscordPublicKeyHex}"
                       discord: {"{"}guilds: ["*"]{"}"}
                     """,
                 workers: 2,

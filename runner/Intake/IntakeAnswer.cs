@@ -18,8 +18,6 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(10);
 
-    public CallerIdentity Caller => caller;
-
     public CancellationToken Aborted => context.RequestAborted;
 
     /// <summary>

@@ -16,12 +16,16 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
 
     public SandboxOptions Options => options;
 
-    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline) =>
-        Build(taskId, resolvedProjectPath, argv, deadline, workingDirectory: null, environment: null, agentRun: false);
+    /// <summary>The only command whose containers may write to the project: the agent and its worktree steps.</summary>
+    public const string WritingCommand = "run";
+
+    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline, string? command = null) =>
+        Build(taskId, resolvedProjectPath, argv, deadline, workingDirectory: null, environment: null, agentRun: false, command);
 
     /// <param name="workingDirectory">Must lie under the workspace (a worktree); null: the workspace itself.</param>
     /// <param name="environment">Extra <c>NAME=value</c> entries (credentials of a run task).</param>
     /// <param name="agentRun">The agent's container: joins the egress network when <c>network: egress</c>.</param>
+    /// <param name="command">The chat command served: picks the runtime; only <c>run</c> mounts the project writable.</param>
     public CreateContainerParameters Build(
         string taskId,
         string resolvedProjectPath,
@@ -29,7 +33,8 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
         DateTimeOffset deadline,
         string? workingDirectory,
         IReadOnlyList<string>? environment,
-        bool agentRun)
+        bool agentRun,
+        string? command = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         ArgumentException.ThrowIfNullOrEmpty(resolvedProjectPath);
@@ -98,7 +103,8 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
                         Type = "bind",
                         Source = resolvedProjectPath,
                         Target = SandboxOptions.WorkspacePath,
-                        ReadOnly = false,
+                        // analyze, search and status only read: a hostile repository that gets code to run there still cannot write.
+                        ReadOnly = command != WritingCommand,
                         BindOptions = new BindOptions { Propagation = "rprivate" },
                     },
                 ],
@@ -139,7 +145,7 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
                     },
                 },
                 Devices = [],
-                Runtime = options.Runtime,
+                Runtime = options.RuntimeFor(command),
             },
         };
     }

@@ -10,6 +10,10 @@ namespace Codeur.Runner.Sandbox;
 /// The agent's own container: it joins the egress network when <c>network: egress</c> is configured (every other
 /// container stays without network).
 /// </param>
+/// <param name="Command">
+/// The chat command this container serves (<c>run</c> for the agent and its worktree steps). It picks the runtime
+/// (<c>sandbox.runtimes</c>), and only <c>run</c> gets the project mounted writable: null or any other command reads only.
+/// </param>
 internal sealed record SandboxRequest(
     string TaskId,
     string ProjectPath,
@@ -18,4 +22,5 @@ internal sealed record SandboxRequest(
     Func<OutputStreamKind, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? OnOutput = null,
     string? WorkingDirectory = null,
     IReadOnlyList<string>? Environment = null,
-    bool AgentRun = false);
+    bool AgentRun = false,
+    string? Command = null);

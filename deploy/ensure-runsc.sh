@@ -1,23 +1,22 @@
 #!/usr/bin/env bash
 # Makes gVisor (runsc) available to the local Docker engine, idempotently, without restarting it:
 #   - installs Debian's runsc package when the binary is missing (root only);
-#   - merges two runtimes into /etc/docker/daemon.json, keeping every other key and runtime:
-#       runsc           --network=none   containers without a network (analyze, search, status, run with network: none)
-#       runsc-hostinet  --network=host   containers that join a network (run with network: egress): the host kernel's
-#                                        network stack, inside the container's own network namespace
-#   - reloads dockerd with SIGHUP (running containers keep running) and waits until `docker info` lists both.
+#   - merges one runtime into /etc/docker/daemon.json, keeping every other key and runtime:
+#       runsc   --platform=ptrace --network=none   for containers without a network (every container by default)
+#   - reloads dockerd with SIGHUP (running containers keep running) and waits until `docker info` lists it.
 # Prints the registered names on success. Exit 0: registered; 1: not possible here (the reason is on stderr).
 # Used by tests/run.sh (CI) and deploy/quickstart.sh. Environment: RUNSC_PLATFORM (default ptrace, which works
 # everywhere; kvm is faster where /dev/kvm exists), DOCKER_DAEMON_JSON (default /etc/docker/daemon.json).
 #
-# Why not gVisor's own network stack (runsc's default --network=sandbox): Debian 12's runsc (release 20221219)
-# refuses to start it on current kernels ("cannot run with network enabled in root network namespace", gVisor
-# issue 10704: the kernel now shows /proc/sys/net/core/rmem_default in every namespace). Measured in docs/SECURITY.md.
+# No network-enabled registration: with Debian 12's runsc (release 20221219) on current kernels, gVisor's own
+# network stack does not start ("cannot run with network enabled in root network namespace", gVisor issue 10704)
+# and --network=host starts but blocking socket reads fail with EAGAIN. Containers that need the egress network
+# stay on runc (sandbox.runtimes: {run: runc}); measured in docs/SECURITY.md.
 set -euo pipefail
 
 platform=${RUNSC_PLATFORM:-ptrace}
 daemon_json=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
-runtimes=(runsc runsc-hostinet)
+runtimes=(runsc)
 
 log() { printf '==> %s\n' "$*" >&2; }
 fail() { printf 'ensure-runsc: %s\n' "$*" >&2; exit 1; }
@@ -50,7 +49,7 @@ fi
 pid=$(pgrep -x dockerd || true)
 [ -n "$pid" ] && [ "$(wc -w <<<"$pid")" = 1 ] || fail "expected exactly one local dockerd process to reload, found: ${pid:-none}"
 
-# Merge: our two runtimes replace same-named entries; everything else in the file stays as it was.
+# Merge: our runtime replaces a same-named entry; everything else in the file stays as it was.
 mkdir -p "$(dirname "$daemon_json")"
 current='{}'
 if [ -s "$daemon_json" ]; then
@@ -61,8 +60,7 @@ tmp=$(mktemp "$daemon_json.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 jq --arg path "$runsc" --arg platform "--platform=$platform" '
   .runtimes = ((.runtimes // {}) + {
-    "runsc":          {"path": $path, "runtimeArgs": [$platform, "--network=none"]},
-    "runsc-hostinet": {"path": $path, "runtimeArgs": [$platform, "--network=host"]}
+    "runsc": {"path": $path, "runtimeArgs": [$platform, "--network=none"]}
   })' <<<"$current" >"$tmp"
 chmod 0644 "$tmp"
 mv -f "$tmp" "$daemon_json"

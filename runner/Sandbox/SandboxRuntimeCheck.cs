@@ -8,10 +8,10 @@ namespace Codeur.Runner.Sandbox;
 /// </summary>
 /// <remarks>
 /// gVisor needs more than a registration when the agent's container joins a network (<c>network: egress</c> or
-/// <c>bridge</c>): runsc registered with <c>--network=none</c> refuses such a container outright, and gVisor's own network
-/// stack (runsc's default) fails to start on kernels that show <c>/proc/sys/net/core/rmem_default</c> in every network
-/// namespace (google/gvisor#10704, fixed in runsc releases after mid-2024; Debian 12's runsc predates it). Measured on
-/// Debian 12 with kernel 6.x: <c>--network=host</c> works, and keeps the container's own network namespace.
+/// <c>bridge</c>): runsc registered with <c>--network=none</c> refuses such a container outright (fatal). With Debian 12's
+/// runsc (20221219) on kernel 6.x, measured: gVisor's own network stack (runsc's default) fails to start
+/// (google/gvisor#10704), and <c>--network=host</c> starts but blocking socket reads fail with EAGAIN. Neither can be told
+/// from <c>docker info</c> (no version), so both are warnings naming the key; the remedy is <c>runtimes: {run: runc}</c>.
 /// </remarks>
 internal static class SandboxRuntimeCheck
 {
@@ -29,7 +29,7 @@ internal static class SandboxRuntimeCheck
                 {
                     findings.Add(new(key, $"runtime '{name}' is not registered with the Docker engine (registered: "
                         + string.Join(", ", engine.Registered.Keys.Order(StringComparer.Ordinal))
-                        + "); register it (deploy/ensure-runsc.sh registers gVisor as runsc and runsc-hostinet) or name a registered one", Fatal: true));
+                        + "); register it (deploy/ensure-runsc.sh registers gVisor as runsc) or name a registered one", Fatal: true));
                 }
 
                 continue;
@@ -46,12 +46,17 @@ internal static class SandboxRuntimeCheck
             {
                 case "none":
                     findings.Add(new(key, $"runtime '{name}' is gVisor registered with --network=none, which refuses any container with a network, and {where}; "
-                        + "use a gVisor runtime registered with --network=host (deploy/ensure-runsc.sh registers runsc-hostinet) or runc for run", Fatal: true));
+                        + "set webhook.sandbox.runtimes.run: runc (the other commands can stay on gVisor)", Fatal: true));
                     break;
                 case "sandbox":
                     findings.Add(new(key, $"runtime '{name}' is gVisor with its own network stack and {where}: runsc releases before mid-2024 fail to start such "
                         + "containers on current kernels ('cannot run with network enabled in root network namespace', google/gvisor#10704); "
-                        + "if run tasks fail that way, register runsc with --network=host (deploy/ensure-runsc.sh registers runsc-hostinet)", Fatal: false));
+                        + "if run tasks fail that way, set webhook.sandbox.runtimes.run: runc", Fatal: false));
+                    break;
+                default:
+                    findings.Add(new(key, $"runtime '{name}' is gVisor with --network={runtime.GVisorNetwork} and {where}: with runsc 20221219 (Debian 12) "
+                        + "blocking socket reads fail with 'Resource temporarily unavailable' in that mode; if the agent's network calls fail, "
+                        + "set webhook.sandbox.runtimes.run: runc", Fatal: false));
                     break;
             }
         }

@@ -185,7 +185,7 @@ static string[] CliArguments(SandboxOptions o, string project)
         "--user", o.User, "--workdir", SandboxOptions.WorkspacePath, "--entrypoint", "true",
         "-e", "HOME=/tmp", "-e", "CODEUR_TASK_ID=cli-{id}",
         "--label", $"codeur.runner={o.InstanceId}", "--label", "codeur.task=cli-{id}",
-        "--mount", $"type=bind,source={project},target={SandboxOptions.WorkspacePath},bind-propagation=rprivate",
+        "--mount", $"type=bind,source={project},target={SandboxOptions.WorkspacePath},readonly,bind-propagation=rprivate",
         "--tmpfs", "/tmp:" + ContainerSpecBuilder.TmpfsOptions(o.TmpSizeBytes),
         "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
         "--memory", s(o.MemoryBytes), "--memory-swap", s(o.MemoryBytes),

@@ -58,15 +58,27 @@ public sealed class SandboxRuntimeCheckTests
         Assert.True(finding.Fatal);
         Assert.Equal("webhook.sandbox.runtime", finding.Key);
         Assert.Contains("--network=none", finding.Message, StringComparison.Ordinal);
-        Assert.Contains("runsc-hostinet", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("webhook.sandbox.runtimes.run: runc", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Check_EgressRunOnGVisorHostNetwork_Accepted()
+    public void Check_EgressRunOnRuncOtherCommandsOnGVisor_Accepted()
+    {
+        var options = new SandboxOptions { Runtime = "runsc", NetworkMode = "egress", Runtimes = new Dictionary<string, string> { ["run"] = "runc" } };
+
+        Assert.Empty(SandboxRuntimeCheck.Check(options, Registered));
+    }
+
+    [Fact]
+    public void Check_EgressRunOnGVisorHostNetwork_WarnsWithTheMeasuredFailure()
     {
         var options = new SandboxOptions { Runtime = "runsc", NetworkMode = "egress", Runtimes = new Dictionary<string, string> { ["run"] = "runsc-hostinet" } };
 
-        Assert.Empty(SandboxRuntimeCheck.Check(options, Registered));
+        var finding = Assert.Single(SandboxRuntimeCheck.Check(options, Registered));
+
+        Assert.False(finding.Fatal);
+        Assert.Equal("webhook.sandbox.runtimes.run", finding.Key);
+        Assert.Contains("Resource temporarily unavailable", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Brings the whole system up on its embedded defaults, on this machine:
 #   - a Docker engine (reused, or installed/started when root) and the default sandbox image (built offline if missing)
+#   - gVisor (runsc) registered with that engine when possible (deploy/ensure-runsc.sh); the sample config then runs
+#     every sandbox container under it, and says so
 #   - a sample .agent.yaml with fresh random secrets and a demo git project, under ./data/quickstart/
 #   - the runner on 127.0.0.1:8081 (SQLite queue in ./data/quickstart/codeur.db) and the gateway on 127.0.0.1:8080
 # Then prints where to send a first webhook. Ctrl-C stops both services.
@@ -16,6 +18,14 @@ log() { printf '==> %s\n' "$*" >&2; }
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
 deploy/ensure-docker.sh
 deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
+# gVisor when the engine can have it: a second kernel between the agent and the host's.
+if deploy/ensure-runsc.sh >/dev/null; then
+  runtime=runsc
+  log "gVisor (runsc) is registered: sandbox containers run under it (webhook.sandbox.runtime: runsc)"
+else
+  runtime=
+  log "gVisor (runsc) is not available here (see the line above): sandbox containers run under runc, the engine's default"
+fi
 
 log "building gateway and runner (Release)"
 dotnet publish gateway -c Release -o "$state/bin/gateway" -v quiet -nologo >&2
@@ -65,7 +75,8 @@ webhook:
   runner: {url: "http://127.0.0.1:8081", internal_token: "\${CODEUR_INTERNAL_TOKEN}"}
   sandbox:
     image: "codeur/sandbox:latest"
-    memory: "1g"
+${runtime:+    runtime: $runtime   # gVisor (deploy/ensure-runsc.sh); remove this line to use runc
+}    memory: "1g"
     cpus: 1
     # A stand-in agent: appends the task text to a file in the project. The text is one argv element (\$1), never shell code.
     commands: {run: ["bash", "-c", "printf '%s\\\\n' \"\$1\" >> AGENT_TASKS.md && tail -5 AGENT_TASKS.md", "agent", "{task}"]}
@@ -100,6 +111,7 @@ wait_health http://127.0.0.1:8080/health gateway "$!" || { stop; exit 1; }
 cat <<TXT
 
 Codeur Gateway is up: gateway http://127.0.0.1:8080 -> runner http://127.0.0.1:8081 (config: $config)
+Sandbox runtime: $(sed -n 's/^ *runtime: *\([^ ]*\).*/\1 (gVisor)/p' "$config" | head -1 | grep . || echo "runc (the engine's default)")
 
 Submit a task (bearer token from $secrets) and follow it:
 

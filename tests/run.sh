@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; .ci/run calls exactly this).
-# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running), the
-# default sandbox image (built offline from Debian packages when missing) and the redis-server binary. Then runs every test project and
+# Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running), gVisor
+# registered with it (the probe suite runs under runc and runsc), the default sandbox image (built offline from Debian packages when missing) and the redis-server binary. Then runs every test project and
 # prints "N passed, N failed, N skipped". With CI=true a skipped test fails the run: CI must run everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
   deploy/ensure-docker.sh
+  # Without root (or a package mirror) this can fail: the runsc probes then skip loudly, and fail in CI.
+  deploy/ensure-runsc.sh >/dev/null || log "gVisor (runsc) not registered: the probe suite's runsc half cannot run"
   deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
   deploy/egress-proxy/build-offline.sh >&2
 else

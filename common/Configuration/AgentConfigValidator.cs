@@ -11,6 +11,12 @@ public static partial class AgentConfigValidator
         "run", "analyze", "search", "status", "cancel",
     };
 
+    /// <summary>The commands whose work runs in a container (<c>cancel</c> and <c>status &lt;id&gt;</c> do not).</summary>
+    public static readonly IReadOnlySet<string> SandboxedCommands = new SortedSet<string>(StringComparer.Ordinal)
+    {
+        "run", "analyze", "search", "status",
+    };
+
     /// <summary>The agent presets the runner knows (<c>sandbox.agent</c>); their argv lives in the runner.</summary>
     public static readonly IReadOnlySet<string> KnownAgents = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -308,6 +314,18 @@ public static partial class AgentConfigValidator
         if (s.Runtime is not null && !RuntimeName().IsMatch(s.Runtime))
         {
             yield return new($"{p}.sandbox.runtime", "must be an OCI runtime name such as runc or runsc");
+        }
+
+        foreach (var (command, runtime) in s.Runtimes)
+        {
+            if (!SandboxedCommands.Contains(command))
+            {
+                yield return new($"{p}.sandbox.runtimes.{command}", "is not a command that runs in a sandbox; known: " + string.Join(", ", SandboxedCommands));
+            }
+            else if (runtime is null || !RuntimeName().IsMatch(runtime))
+            {
+                yield return new($"{p}.sandbox.runtimes.{command}", "must be an OCI runtime name such as runc or runsc");
+            }
         }
 
         for (var i = 0; i < w.ForbiddenPaths.Count; i++)

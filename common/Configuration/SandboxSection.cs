@@ -35,8 +35,15 @@ public sealed class SandboxSection
     /// <summary>When set, a project must lie under one of these directories.</summary>
     public List<string> ProjectRoots { get; set; } = [];
 
-    /// <summary>OCI runtime (e.g. <c>runsc</c> for gVisor); absent means the engine's default (runc).</summary>
+    /// <summary>OCI runtime of every container (e.g. <c>runsc</c> for gVisor); absent means the engine's default (runc).</summary>
     public string? Runtime { get; set; }
+
+    /// <summary>
+    /// OCI runtime per command (<c>run</c>, <c>analyze</c>, <c>search</c>, <c>status</c>), over <see cref="Runtime"/>: for
+    /// instance gVisor for everything but egress-mode <c>run</c> where the engine's gVisor cannot network. Each must be
+    /// registered with the engine (checked at start).
+    /// </summary>
+    public Dictionary<string, string> Runtimes { get; set; } = [];
 
     /// <summary>Seconds between sweeps for leftover containers.</summary>
     public int SweepInterval { get; set; } = 60;

@@ -16,13 +16,17 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
 
     public SandboxOptions Options => options;
 
-    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline) =>
-        Build(taskId, resolvedProjectPath, argv, deadline, workingDirectory: null, environment: null, agentRun: false);
+    /// <summary>The only command whose containers may write to the project: the agent and its worktree steps.</summary>
+    public const string WritingCommand = "run";
+
+    public CreateContainerParameters Build(string taskId, string resolvedProjectPath, IReadOnlyList<string> argv, DateTimeOffset deadline, string? command = null) =>
+        Build(taskId, resolvedProjectPath, argv, deadline, workingDirectory: null, environment: null, agentRun: false, command: command);
 
     /// <param name="workingDirectory">Must lie under the workspace (a worktree); null: the workspace itself.</param>
     /// <param name="environment">Extra <c>NAME=value</c> entries (credentials of a run task).</param>
     /// <param name="agentRun">The agent's container: joins the egress network when <c>network: egress</c>.</param>
     /// <param name="networkOverride">A network chosen by the caller (the push container's forge network); null: by the options.</param>
+    /// <param name="command">The chat command served: picks the runtime; only <c>run</c> mounts the project writable.</param>
     public CreateContainerParameters Build(
         string taskId,
         string resolvedProjectPath,
@@ -31,7 +35,8 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
         string? workingDirectory,
         IReadOnlyList<string>? environment,
         bool agentRun,
-        string? networkOverride = null)
+        string? networkOverride = null,
+        string? command = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         ArgumentException.ThrowIfNullOrEmpty(resolvedProjectPath);
@@ -100,7 +105,8 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
                         Type = "bind",
                         Source = resolvedProjectPath,
                         Target = SandboxOptions.WorkspacePath,
-                        ReadOnly = false,
+                        // analyze, search and status only read: a hostile repository that gets code to run there still cannot write.
+                        ReadOnly = command != WritingCommand,
                         BindOptions = new BindOptions { Propagation = "rprivate" },
                     },
                 ],
@@ -141,7 +147,7 @@ internal sealed class ContainerSpecBuilder(SandboxOptions options)
                     },
                 },
                 Devices = [],
-                Runtime = options.Runtime,
+                Runtime = options.RuntimeFor(command),
             },
         };
     }

@@ -141,6 +141,8 @@ internal static class ContainerSpecVerifier
             Check(problems, "HostConfig.Mounts[0].Type", asked.Type, m.Type);
             Check(problems, "HostConfig.Mounts[0].Source", asked.Source, m.Source);
             Check(problems, "HostConfig.Mounts[0].Target", asked.Target, m.Target);
+            // The engine omits ReadOnly when false.
+            Check(problems, "HostConfig.Mounts[0].ReadOnly", asked.ReadOnly == true, m.ReadOnly == true);
             Check(problems, "HostConfig.Mounts[0].BindOptions.Propagation", asked.BindOptions?.Propagation, m.BindOptions?.Propagation);
         }
 

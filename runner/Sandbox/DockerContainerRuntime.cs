@@ -10,7 +10,7 @@ namespace Codeur.Runner.Sandbox;
 /// to unversioned paths, which every engine serves at its own version, so engine 20.10 (API 1.41) and current
 /// engines both work. <c>DOCKER_API_VERSION</c> pins one when an operator wants to.
 /// </summary>
-internal sealed partial class DockerContainerRuntime : IContainerRuntime, INetworkRuntime, IDisposable
+internal sealed partial class DockerContainerRuntime : IContainerRuntime, INetworkRuntime, IEngineInfo, IDisposable
 {
     private static readonly ContainerAttachParameters AttachParameters = new() { Stream = true, Stdout = true, Stderr = true };
     private static readonly ContainerStartParameters StartParameters = new();
@@ -39,6 +39,18 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, INetwo
 
     public Task PingAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         CallAsync("ping", timeout, token => _client.System.PingAsync(token), cancellationToken);
+
+    public async Task<EngineRuntimes> GetRuntimesAsync(CancellationToken cancellationToken)
+    {
+        var info = await CallAsync("info", _callTimeout, token => _client.System.GetSystemInfoAsync(token), cancellationToken);
+        var registered = new Dictionary<string, EngineRuntime>(StringComparer.Ordinal);
+        foreach (var (name, runtime) in info.Runtimes ?? new Dictionary<string, RuntimeWithStatus>())
+        {
+            registered[name] = new EngineRuntime(runtime.Path ?? name, [.. runtime.Args ?? []]);
+        }
+
+        return new EngineRuntimes(registered, string.IsNullOrEmpty(info.DefaultRuntime) ? "runc" : info.DefaultRuntime);
+    }
 
     public async Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
     {

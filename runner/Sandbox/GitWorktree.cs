@@ -115,6 +115,20 @@ internal static class GitWorktree
         return new TaskGitResult(branch, baseCommit, head, commits, files, insertions, deletions, diffstat);
     }
 
+    /// <summary>The reason of a <c>codeur-git: error ...</c> line (a refused repository, a failed step), if any.</summary>
+    public static string? ErrorIn(string output)
+    {
+        foreach (var (key, value) in Lines(output))
+        {
+            if (key == "error")
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>One line for the task's output, so people following the log see where the work went.</summary>
     public static string Summary(TaskGitResult git) => git.HasChanges
         ? string.Create(CultureInfo.InvariantCulture,

@@ -60,7 +60,7 @@ internal sealed partial class SandboxExecutor(
         try
         {
             parameters = specs.Build(request.TaskId, projectPath, request.Argv, time.GetUtcNow() + timeout,
-                request.WorkingDirectory, request.Environment, request.AgentRun, request.Network);
+                request.WorkingDirectory, request.Environment, request.AgentRun, request.Network, request.Command);
         }
         catch (ArgumentException ex)
         {

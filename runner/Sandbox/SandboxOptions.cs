@@ -22,7 +22,11 @@ internal sealed class SandboxOptions
     public long MaxFileSizeBytes { get; init; } = 1L << 30;
     public long Nofile { get; init; } = 1024;
     public string LogMaxSize { get; init; } = "1048576";
+    /// <summary>The OCI runtime of every container unless <see cref="Runtimes"/> names one for its command; null: the engine's default.</summary>
     public string? Runtime { get; init; }
+
+    /// <summary><c>sandbox.runtimes</c>: the OCI runtime per command (<c>run</c>, <c>analyze</c>, ...).</summary>
+    public IReadOnlyDictionary<string, string> Runtimes { get; init; } = new Dictionary<string, string>();
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(300);
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -58,6 +62,14 @@ internal sealed class SandboxOptions
 
     /// <summary>The engine network a container joins: run tasks get the egress network, everything else none.</summary>
     public string NetworkFor(bool agentRun) => NetworkMode == "egress" ? (agentRun ? EgressNetwork : "none") : NetworkMode;
+    /// <summary>The runtime a command's containers run under: its <c>sandbox.runtimes</c> entry, else <c>sandbox.runtime</c>.</summary>
+    public string? RuntimeFor(string? command) =>
+        command is not null && Runtimes.TryGetValue(command, out var runtime) ? runtime : Runtime;
+
+    /// <summary>The config key that chose <see cref="RuntimeFor"/> (for start-up errors).</summary>
+    public string RuntimeKeyFor(string? command) =>
+        command is not null && Runtimes.ContainsKey(command) ? "webhook.sandbox.runtimes." + command : "webhook.sandbox.runtime";
+
     public IReadOnlyList<string> ForbiddenPaths { get; init; } = [];
     public IReadOnlyList<string> ProjectRoots { get; init; } = [];
 
@@ -79,6 +91,7 @@ internal sealed class SandboxOptions
             Nofile = s.Nofile,
             LogMaxSize = ByteSize.Parse(s.LogMaxSize).ToString(CultureInfo.InvariantCulture),
             Runtime = s.Runtime,
+            Runtimes = new Dictionary<string, string>(s.Runtimes, StringComparer.Ordinal),
             Timeout = TimeSpan.FromSeconds(w.Timeout),
             SweepInterval = TimeSpan.FromSeconds(s.SweepInterval),
             InstanceId = instanceId ?? (string.IsNullOrWhiteSpace(w.Runner.InstanceId) ? DefaultInstanceId() : w.Runner.InstanceId),

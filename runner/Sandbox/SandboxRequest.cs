@@ -11,6 +11,10 @@ namespace Codeur.Runner.Sandbox;
 /// container stays without network).
 /// </param>
 /// <param name="Network">A network chosen by the caller instead of the options' (the push container's forge network).</param>
+/// <param name="Command">
+/// The chat command this container serves (<c>run</c> for the agent and its worktree steps). It picks the runtime
+/// (<c>sandbox.runtimes</c>), and only <c>run</c> gets the project mounted writable: null or any other command reads only.
+/// </param>
 internal sealed record SandboxRequest(
     string TaskId,
     string ProjectPath,
@@ -20,4 +24,5 @@ internal sealed record SandboxRequest(
     string? WorkingDirectory = null,
     IReadOnlyList<string>? Environment = null,
     bool AgentRun = false,
-    string? Network = null);
+    string? Network = null,
+    string? Command = null);

@@ -17,6 +17,7 @@ internal static class SandboxServiceCollectionExtensions
         services.AddSingleton<DockerContainerRuntime>();
         services.AddSingleton<IContainerRuntime>(sp => sp.GetRequiredService<DockerContainerRuntime>());
         services.AddSingleton<INetworkRuntime>(sp => sp.GetRequiredService<DockerContainerRuntime>());
+        services.AddSingleton<IEngineInfo>(sp => sp.GetRequiredService<DockerContainerRuntime>());
         services.AddSingleton<EgressProxy>();
         services.AddSingleton(sp =>
         {
@@ -29,6 +30,8 @@ internal static class SandboxServiceCollectionExtensions
         services.AddSingleton<SandboxCommands>();
         services.AddSingleton<SandboxTaskRegistry>();
         services.AddSingleton<ISandboxExecutor, SandboxExecutor>();
+        // Before the sweep and the workers: a runtime the engine cannot provide stops the start.
+        services.AddHostedService<SandboxRuntimeValidator>();
         services.AddSingleton<OrphanSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OrphanSweeper>());
         services.AddHealthChecks().AddCheck<DockerHealthCheck>("docker");

@@ -36,7 +36,7 @@ internal sealed class SandboxTaskExecutor(
         {
             if (!isRun)
             {
-                return Outcome(await RunAsync(new SandboxRequest(task.Id, task.ProjectPath, argv), output, null, cancellationToken), null);
+                return Outcome(await RunAsync(new SandboxRequest(task.Id, task.ProjectPath, argv, Command: task.Command), output, null, cancellationToken), null);
             }
 
             return await RunAgentAsync(task, argv, output, cancellationToken);
@@ -68,14 +68,14 @@ internal sealed class SandboxTaskExecutor(
             }
 
             var add = await ContainerAsync("worktree-add",
-                new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id, followUp?.Branch), GitStepTimeout), cancellationToken);
+                new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.AddArgv(task.Id, followUp?.Branch), GitStepTimeout, Command: task.Command), cancellationToken);
             if (add.Ending != SandboxEnding.Succeeded)
             {
                 return add.Ending is SandboxEnding.Rejected or SandboxEnding.Cancelled
                     ? Outcome(add, null)
                     : new TaskOutcome(TaskState.Failed, null, add.Output, !add.Output.Contains(GitWorktree.Prefix, StringComparison.Ordinal)
                         ? $"the sandbox image's {SandboxCommands.Tool} cannot create git worktrees ({add.Error}); rebuild the image from deploy/sandbox, or set sandbox.worktree: false"
-                        : "could not prepare the task's git worktree: " + (add.Error ?? "unknown error"));
+                        : "could not prepare the task's git worktree: " + (GitWorktree.ErrorIn(add.Output) ?? add.Error ?? "unknown error"));
             }
 
             worktree = GitWorktree.ParseAdd(add.Output);
@@ -101,7 +101,7 @@ internal sealed class SandboxTaskExecutor(
         }
 
         var request = new SandboxRequest(task.Id, task.ProjectPath, argv,
-            WorkingDirectory: worktree?.Path, Environment: credentials.Environment, AgentRun: true);
+            WorkingDirectory: worktree?.Path, Environment: credentials.Environment, AgentRun: true, Command: task.Command);
         var result = await RunAsync(request, output, credentials.SecretValues, cancellationToken);
         result = result with { Output = notes + result.Output };
         if (worktree is null)
@@ -112,8 +112,17 @@ internal sealed class SandboxTaskExecutor(
         // Not tied to the task's token: a cancelled or timed-out agent's work is still committed and reported.
         using var finishTimeout = new CancellationTokenSource(GitStepTimeout);
         var finish = await ContainerAsync("worktree-finish",
-            new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.FinishArgv(task.Id, worktree.BaseCommit!, followUp?.Branch), GitStepTimeout), finishTimeout.Token);
+            new SandboxRequest(task.Id, task.ProjectPath, GitWorktree.FinishArgv(task.Id, worktree.BaseCommit!, followUp?.Branch), GitStepTimeout, Command: task.Command), finishTimeout.Token);
         var git = finish.Ending == SandboxEnding.Succeeded ? GitWorktree.ParseFinish(finish.Output) : null;
+        if (git is null && GitWorktree.ErrorIn(finish.Output) is { } refused)
+        {
+            // The repository's configuration turned hostile during the task: its work is not reported as done.
+            var text = "codeur: the task's branch was not committed or reported: " + refused + "\n";
+            output.Append(text);
+            var failed = Outcome(result with { Output = result.Output + text }, null, credentials.SecretValues);
+            return failed with { State = TaskState.Failed, Error = "the task's git worktree could not be finished: " + refused };
+        }
+
         if (git is null)
         {
             output.Append("codeur: could not report the task's branch: " + (finish.Error ?? "incomplete report") + "\n");

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Per-task overhead of one sandbox cycle (create, verify, attach, start, wait, inspect, remove) for `true`,
 // through our engine versus `docker run --rm` with the same flags, and our engine through the engine broker
 // (engine-broker/, as compose and Helm deploy it) versus straight to the engine socket. Arms rotate every round so
-// drift in the engine (page cache, cgroup setup) hits all of them equally.
+// drift in the engine (page cache, cgroup setup) hits all of them equally. Then the same cycle and a small real task
+// (`codeur-tool status` on a small git repository) under runc and under gVisor (runsc), when the engine has it.
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 var image = args.Length > 1 ? args[1] : "codeur/sandbox:latest";
+var gvisor = args.Length > 2 ? args[2] : "runsc";
 // The broker requires the API version in the path: both of our arms pin the same one, as compose and Helm do.
 Environment.SetEnvironmentVariable("DOCKER_API_VERSION", Environment.GetEnvironmentVariable("DOCKER_API_VERSION") ?? "1.41");
 var root = Directory.CreateTempSubdirectory("codeur-bench-").FullName;
@@ -90,7 +92,96 @@ var perCall = Median(inspectBroker) - Median(inspectDirect);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inspect direct median {Median(inspectDirect):0.00} ms, through the broker {Median(inspectBroker):0.00} ms: {perCall:0.00} ms per call"));
 // A cycle is 7 calls through the broker (create, inspect, attach, start, wait, inspect, remove).
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"broker adds {perCall * 7:0.0} ms per cycle (7 calls x per-call cost; goal <= 10 ms)"));
+var registered = (await runtime.GetRuntimesAsync(CancellationToken.None)).Registered;
+var gvisorProject = Directory.CreateTempSubdirectory("codeur-bench-").FullName;
+if (!registered.ContainsKey(gvisor))
+{
+    Console.WriteLine($"runtime '{gvisor}' not registered with the engine: no runc/runsc comparison (deploy/ensure-runsc.sh registers it)");
+    Directory.Delete(gvisorProject);
+    return 0;
+}
+
+// runc vs gVisor, same run: the bare cycle (`true`) and a small task (status of a 20-file git repository, read-only).
+var repository = Directory.CreateTempSubdirectory("codeur-bench-repo-").FullName;
+await GitRepositoryAsync(repository);
+var arms = new (string Name, string Runtime, string Path, string[] Argv, string Command)[]
+{
+    ("cycle runc ", "runc", gvisorProject, ["true"], "status"),
+    ($"cycle {gvisor}", gvisor, gvisorProject, ["true"], "status"),
+    ("status runc ", "runc", repository, ["codeur-tool", "status"], "status"),
+    ($"status {gvisor}", gvisor, repository, ["codeur-tool", "status"], "status"),
+};
+var executors = arms.Select(arm =>
+{
+    var armOptions = new SandboxOptions { Image = image, InstanceId = "codeur-bench", Timeout = TimeSpan.FromSeconds(60), Runtime = arm.Runtime };
+    return new SandboxExecutor(runtime, new ContainerSpecBuilder(armOptions), new ProjectPathGuard(armOptions), new SandboxTaskRegistry(), TimeProvider.System, NullLogger<SandboxExecutor>.Instance);
+}).ToArray();
+var samples = arms.Select(_ => new List<double>(rounds)).ToArray();
+for (var a = 0; a < arms.Length; a++)
+{
+    await TimeAsync(executors[a], arms[a], "warmup");
+}
+
+for (var i = 0; i < rounds; i++)
+{
+    // Rotate the starting arm each round.
+    for (var k = 0; k < arms.Length; k++)
+    {
+        var a = (i + k) % arms.Length;
+        samples[a].Add(await TimeAsync(executors[a], arms[a], $"r{i}"));
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine("runc vs gVisor (same run, arms rotated each round):");
+for (var a = 0; a < arms.Length; a++)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{arms[a].Name,-14} median {Median(samples[a]),7:0.0} ms  min {samples[a].Min(),7:0.0}  max {samples[a].Max(),7:0.0}"));
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio cycle  {gvisor}/runc {Median(samples[1]) / Median(samples[0]):0.00}  (+{Median(samples[1]) - Median(samples[0]):0} ms)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio status {gvisor}/runc {Median(samples[3]) / Median(samples[2]):0.00}  (+{Median(samples[3]) - Median(samples[2]):0} ms)"));
+Directory.Delete(gvisorProject);
+Directory.Delete(repository, recursive: true);
 return 0;
+
+static async Task<double> TimeAsync(SandboxExecutor executor, (string Name, string Runtime, string Path, string[] Argv, string Command) arm, string id)
+{
+    var watch = Stopwatch.StartNew();
+    var result = await executor.RunAsync(new SandboxRequest($"{arm.Runtime}-{arm.Argv[0]}-{id}", arm.Path, arm.Argv, Command: arm.Command), CancellationToken.None)
+        .WaitAsync(TimeSpan.FromSeconds(60));
+    watch.Stop();
+    if (result.Ending != SandboxEnding.Succeeded)
+    {
+        throw new InvalidOperationException($"{arm.Name} ended {result.Ending}: {result.Error} {result.Output}");
+    }
+
+    return watch.Elapsed.TotalMilliseconds;
+}
+
+static async Task GitRepositoryAsync(string path)
+{
+    for (var i = 0; i < 20; i++)
+    {
+        await File.WriteAllTextAsync(Path.Combine(path, $"file{i}.py"), $"def f{i}(x):\n    return x + {i}\n");
+    }
+
+    foreach (var args in new[] { new[] { "init", "-q", "-b", "main" }, ["add", "-A"], ["-c", "user.name=b", "-c", "user.email=b@localhost", "commit", "-qm", "bench"] })
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = path };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(start)!;
+        await git.WaitForExitAsync();
+    }
+
+    await File.AppendAllTextAsync(Path.Combine(path, "file0.py"), "# changed\n");
+    using var chmod = Process.Start("chmod", ["-R", "a+rwX", path]);
+    await chmod.WaitForExitAsync();
+}
 
 async Task<double> OursAsync(string id, SandboxExecutor? through = null, string arm = "ours")
 {

@@ -19,6 +19,7 @@ public sealed class SandboxSectionTests
                 log_max_size: 2m
                 project_roots: ["/srv/projects", "~/code"]
                 runtime: runsc
+                runtimes: {run: runsc-hostinet, search: runc}
                 sweep_interval: 30
             """;
 
@@ -32,6 +33,7 @@ public sealed class SandboxSectionTests
         Assert.Equal("2m", sandbox.LogMaxSize);
         Assert.Equal(["/srv/projects", "~/code"], sandbox.ProjectRoots);
         Assert.Equal("runsc", sandbox.Runtime);
+        Assert.Equal(new Dictionary<string, string> { ["run"] = "runsc-hostinet", ["search"] = "runc" }, sandbox.Runtimes);
         Assert.Equal(30, sandbox.SweepInterval);
     }
 
@@ -43,6 +45,9 @@ public sealed class SandboxSectionTests
     [InlineData("output_limit: 10", "webhook.sandbox.output_limit")]
     [InlineData("project_roots: [relative/dir]", "webhook.sandbox.project_roots[0]")]
     [InlineData("runtime: \"runsc; rm\"", "webhook.sandbox.runtime")]
+    [InlineData("runtimes: {run: \"--privileged\"}", "webhook.sandbox.runtimes.run")]
+    [InlineData("runtimes: {cancel: runsc}", "webhook.sandbox.runtimes.cancel")]
+    [InlineData("runtimes: {deploy: runsc}", "webhook.sandbox.runtimes.deploy")]
     [InlineData("project_roots: [\"~other/x\"]", "webhook.sandbox.project_roots[0]")]
     [InlineData("sweep_interval: 1", "webhook.sandbox.sweep_interval")]
     public void Load_InvalidSandboxValue_FailsNamingKey(string line, string key)

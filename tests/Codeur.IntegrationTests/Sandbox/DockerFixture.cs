@@ -9,9 +9,14 @@ namespace Codeur.IntegrationTests.Sandbox;
 /// </summary>
 public sealed class DockerFixture : IAsyncLifetime
 {
-    public const string Image = "codeur/sandbox:latest";
+    /// <summary>
+    /// The sandbox image under test: <c>CODEUR_SANDBOX_IMAGE</c>, else <c>codeur/sandbox:latest</c>. A branch that changes
+    /// the image's inputs (codeur-tool, gitconfig) builds its own tag and points the tests at it.
+    /// </summary>
+    public static readonly string Image = Environment.GetEnvironmentVariable("CODEUR_SANDBOX_IMAGE") is { Length: > 0 } image ? image : "codeur/sandbox:latest";
 
     private string? _unavailable;
+    private EngineRuntimes? _runtimes;
 
     internal DockerContainerRuntime Runtime { get; } = new(new SandboxOptions(), TimeProvider.System, NullLogger<DockerContainerRuntime>.Instance);
 
@@ -23,6 +28,8 @@ public sealed class DockerFixture : IAsyncLifetime
         try
         {
             await Runtime.PingAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            _runtimes = await Runtime.GetRuntimesAsync(cts.Token);
         }
         catch (ContainerEngineUnavailableException ex)
         {
@@ -62,16 +69,38 @@ public sealed class DockerFixture : IAsyncLifetime
         Assert.Skip(reason);
     }
 
+    /// <summary>Call first in a test that needs an OCI runtime the engine may lack (gVisor): same fail/skip rule as Docker.</summary>
+    public void RequireRuntime(string name)
+    {
+        RequireDocker();
+        if (_runtimes!.Registered.ContainsKey(name))
+        {
+            return;
+        }
+
+        var reason = $"OCI runtime '{name}' is not registered with the Docker engine (registered: {string.Join(", ", _runtimes.Registered.Keys)}); deploy/ensure-runsc.sh registers gVisor";
+        if (Environment.GetEnvironmentVariable("CODEUR_REQUIRE_DOCKER") == "1")
+        {
+            Assert.Fail(reason + " (CODEUR_REQUIRE_DOCKER=1, so this is a failure, not a skip)");
+        }
+
+        Assert.Skip(reason);
+    }
+
+    internal EngineRuntime RegisteredRuntime(string name) => _runtimes!.Registered[name];
+
     internal SandboxOptions Options(
         long pids = 128,
         string memory = "256m",
         long outputLimit = 1 << 20,
         long tmpSize = 16 << 20,
         double cpus = 1,
-        string image = Image,
-        TimeSpan? timeout = null) => new()
+        string? image = null,
+        TimeSpan? timeout = null,
+        string? runtime = null) => new()
         {
-            Image = image,
+            Image = image ?? Image,
+            Runtime = runtime,
             PidsLimit = pids,
             MemoryBytes = Codeur.Configuration.ByteSize.Parse(memory),
             OutputLimitBytes = outputLimit,

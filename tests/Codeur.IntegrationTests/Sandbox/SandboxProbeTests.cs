@@ -8,22 +8,87 @@ namespace Codeur.IntegrationTests.Sandbox;
 
 /// <summary>
 /// The probe suite: each test attacks one isolation property against the real engine and the real image, and
-/// asserts the specific ending and side effects.
+/// asserts the specific ending and side effects. It runs once per OCI runtime (<see cref="RuncSandboxProbeTests"/>,
+/// <see cref="RunscSandboxProbeTests"/>); the runtime is set explicitly, so the verifier also checks the engine used it.
 /// </summary>
-[Collection(DockerCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed partial class SandboxProbeTests(DockerFixture docker)
+public abstract partial class SandboxProbeTests(DockerFixture docker, string runtime)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
+
+    private bool IsGVisor => runtime.StartsWith("runsc", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task RunAsync_KernelSeenInside_IsTheRuntimes()
+    {
+        Require();
+        using var project = new ProjectDirectory();
+        var hostRelease = (await File.ReadAllTextAsync("/proc/sys/kernel/osrelease", TestContext.Current.CancellationToken)).Trim();
+
+        var result = await RunAsync(Options(), project, "uname", "-r");
+
+        AssertEnding(SandboxEnding.Succeeded, result);
+        if (IsGVisor)
+        {
+            // gVisor's own kernel answers the container's system calls, not the host's: it reports a fixed, old release.
+            Assert.Equal("4.4.0\n", result.Output);
+            Assert.NotEqual("4.4.0", hostRelease);
+        }
+        else
+        {
+            Assert.Equal(hostRelease + "\n", result.Output);
+        }
+    }
+
+    [Theory]
+    [InlineData("analyze")]
+    [InlineData("search")]
+    [InlineData("status")]
+    [InlineData("run")]
+    public async Task RunAsync_WriteIntoWorkspace_OnlyRunMayWrite(string command)
+    {
+        Require();
+        using var project = new ProjectDirectory();
+        await File.WriteAllTextAsync(project.Combine("existing.txt"), "original\n", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(project.Combine("existing.txt"), (UnixFileMode)0b110_110_110);
+        const string script = """
+            echo new > /workspace/created.txt && echo "created"
+            echo changed > /workspace/existing.txt && echo "changed"
+            rm -f /workspace/existing.txt && echo "removed"
+            mkdir /workspace/.git-like && echo "mkdir"
+            true
+            """;
+
+        var result = await RunAsync(Options(), project, ["bash", "-c", script], onOutput: null, command);
+
+        AssertEnding(SandboxEnding.Succeeded, result);
+        if (command == "run")
+        {
+            Assert.Equal("created\nchanged\nremoved\nmkdir\n", result.Output);
+            Assert.Equal("new\n", await File.ReadAllTextAsync(project.Combine("created.txt"), TestContext.Current.CancellationToken));
+            Assert.False(File.Exists(project.Combine("existing.txt")));
+        }
+        else
+        {
+            Assert.Contains("Read-only file system", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("created\n", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("changed\n", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("removed\n", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("mkdir\n", result.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(project.Combine("created.txt")));
+            Assert.Equal("original\n", await File.ReadAllTextAsync(project.Combine("existing.txt"), TestContext.Current.CancellationToken));
+            Assert.False(Directory.Exists(project.Combine(".git-like")));
+        }
+    }
 
     [Fact]
     public async Task RunAsync_EchoInProject_SucceedsInWorkspaceAndWritesThrough()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         await File.WriteAllTextAsync(project.Combine("input.txt"), "from host\n", TestContext.Current.CancellationToken);
 
-        var result = await RunAsync(docker.Options(), project, "bash", "-c", "pwd; cat input.txt; echo edited > out.txt; id -u");
+        var result = await RunAsync(Options(), project, ["bash", "-c", "pwd; cat input.txt; echo edited > out.txt; id -u"], onOutput: null, command: "run");
 
         AssertEnding(SandboxEnding.Succeeded, result);
         Assert.Equal(0, result.ExitCode);
@@ -35,7 +100,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_BuiltInStatusOnHostileRepository_ReportsWithoutRunningRepoCode()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         await GitAsync(project.Path, "init", "-q", "-b", "main");
         await File.WriteAllTextAsync(project.Combine("README.md"), "hello\n", TestContext.Current.CancellationToken);
@@ -49,7 +114,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         await File.WriteAllTextAsync(project.Combine("README.md"), "changed\n", TestContext.Current.CancellationToken);
         Assert.True(new SandboxCommands(new Dictionary<string, IReadOnlyList<string>>()).TryBuild("status", [], out var argv, out _));
 
-        var result = await RunAsync(docker.Options(), project, [.. argv]);
+        var result = await RunAsync(Options(), project, [.. argv]);
 
         AssertEnding(SandboxEnding.Succeeded, result);
         Assert.Contains("README.md", result.Output, StringComparison.Ordinal);
@@ -60,10 +125,10 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_NonZeroExit_EndsFailedWithExitCode()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
 
-        var result = await RunAsync(docker.Options(), project, "bash", "-c", "echo oops >&2; exit 3");
+        var result = await RunAsync(Options(), project, "bash", "-c", "echo oops >&2; exit 3");
 
         AssertEnding(SandboxEnding.Failed, result);
         Assert.Equal(3, result.ExitCode);
@@ -73,7 +138,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_ForkBomb_HeldAtPidsLimit()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         // Only builtins run after the bomb starts (no fork is possible then): wait, read, echo.
         const string script = """
@@ -84,26 +149,42 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
             read max < $d/pids.max; read cur < $d/pids.current
             echo "pids max=$max current=$cur"
             """;
+        var watch = Stopwatch.StartNew();
 
-        var result = await RunAsync(docker.Options(pids: 64), project, "bash", "-c", script);
+        // gVisor (ptrace platform) spends host threads of its own, about 40 idle and 9 per process: the limit must leave room.
+        var result = await RunAsync(Options(pids: IsGVisor ? 256 : 64), project, "bash", "-c", script);
 
-        AssertEnding(SandboxEnding.Succeeded, result);
-        var match = PidsLine().Match(result.Output);
-        Assert.True(match.Success, result.Output);
-        Assert.Equal("64", match.Groups["max"].Value);
-        var current = int.Parse(match.Groups["current"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(current, 48, 64);
+        watch.Stop();
+        if (IsGVisor)
+        {
+            // The host's pids cgroup counts gVisor's own threads: when the bomb reaches the limit, gVisor's kernel cannot
+            // create a thread and the whole sandbox ends (the Go runtime's exit code 2), bomb included, well before the deadline.
+            AssertEnding(SandboxEnding.Failed, result);
+            Assert.Equal(2, result.ExitCode);
+            Assert.DoesNotContain("pids max=", result.Output, StringComparison.Ordinal);
+            Assert.True(watch.Elapsed < TestTimeout / 2, $"took {watch.Elapsed}");
+        }
+        else
+        {
+            AssertEnding(SandboxEnding.Succeeded, result);
+            var match = PidsLine().Match(result.Output);
+            Assert.True(match.Success, result.Output);
+            Assert.Equal("64", match.Groups["max"].Value);
+            var current = int.Parse(match.Groups["current"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(current, 48, 64);
+        }
+
         await AssertNoContainerLeftAsync();
     }
 
     [Fact]
     public async Task RunAsync_MemoryHog_EndsOomKilled()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
 
         // tail buffers an endless line with no newline: memory grows until the cgroup OOM killer acts.
-        var result = await RunAsync(docker.Options(memory: "64m"), project, "tail", "/dev/zero");
+        var result = await RunAsync(Options(memory: "64m"), project, "tail", "/dev/zero");
 
         AssertEnding(SandboxEnding.OomKilled, result);
         Assert.NotEqual(0, result.ExitCode);
@@ -113,15 +194,17 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_SpinIgnoringSigterm_EndsTimedOutWithinDeadlinePlusTwoSeconds()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
-        var deadline = TimeSpan.FromSeconds(2);
+        // The deadline covers create and start too (about 1 s under gVisor on a loaded 2-core machine): leave the spin time to begin.
+        var deadline = TimeSpan.FromSeconds(4);
         var watch = Stopwatch.StartNew();
 
-        var result = await RunAsync(docker.Options(timeout: deadline), project, "bash", "-c", "trap '' TERM INT; while :; do :; done");
+        var result = await RunAsync(Options(timeout: deadline), project, "bash", "-c", "trap '' TERM INT; echo spinning; while :; do :; done");
 
         watch.Stop();
         AssertEnding(SandboxEnding.TimedOut, result);
+        Assert.Equal("spinning\n", result.Output);
         Assert.Equal(137, result.ExitCode);
         TestContext.Current.TestOutputHelper?.WriteLine($"deadline {deadline.TotalSeconds} s -> result after {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(watch.Elapsed < deadline + TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
@@ -131,7 +214,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_WriteToRootEtcUsr_Denied()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         const string script = """
             for d in / /etc /usr /usr/local/bin; do
@@ -139,7 +222,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
             done
             """;
 
-        var result = await RunAsync(docker.Options(), project, "bash", "-c", script);
+        var result = await RunAsync(Options(), project, "bash", "-c", script);
 
         AssertEnding(SandboxEnding.Succeeded, result);
         Assert.Equal("denied /\ndenied /etc\ndenied /usr\ndenied /usr/local/bin\n", result.Output);
@@ -148,7 +231,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_SymlinksToHostFiles_SeeOnlyContainerFiles()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         var secret = "host-secret-" + Guid.NewGuid().ToString("N");
         var markerDirectory = Directory.CreateTempSubdirectory("codeur-it-marker-").FullName;
@@ -162,8 +245,8 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
 
         try
         {
-            var result = await RunAsync(docker.Options(), project, "bash", "-c",
-                $"cat leak; cat shadow; cat root{marker}; ls root/; cat root/etc/hostname; echo end");
+            var result = await RunAsync(Options(), project, "bash", "-c",
+                $"cat leak; cat shadow; cat root{marker}; printf '%s\\n' root/*; cat root/etc/hostname; echo end");
 
             AssertEnding(SandboxEnding.Succeeded, result);
             Assert.DoesNotContain(secret, result.Output, StringComparison.Ordinal);
@@ -182,7 +265,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_TcpToHostLoopbackAndBridgeGateway_Fails()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         using var loopback = new TcpListener(IPAddress.Loopback, 0);
         using var any = new TcpListener(IPAddress.Any, 0);
@@ -196,7 +279,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
             done
             """;
 
-        var result = await RunAsync(docker.Options(), project, "bash", "-c", script);
+        var result = await RunAsync(Options(), project, "bash", "-c", script);
 
         AssertEnding(SandboxEnding.Succeeded, result);
         Assert.Equal($"blocked 127.0.0.1/{loopbackPort}\nblocked 172.17.0.1/{anyPort}\n", result.Output);
@@ -207,33 +290,63 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_ProcessCredentials_NoCapabilitiesNoNewPrivsNotRootNoDockerSocket()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         const string script = """
             grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status
             for s in /var/run/docker.sock /run/docker.sock; do [ -e $s ] && echo "SOCKET $s" || echo "absent $s"; done
+            sleep 2
             """;
+        var taskId = "probe-" + Guid.NewGuid().ToString("N")[..12];
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var request = new SandboxRequest(taskId, project.Path, ["bash", "-c", script], OnOutput: (_, _, _) =>
+        {
+            running.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
 
-        var result = await RunAsync(docker.Options(), project, "bash", "-c", script);
+        var run = docker.Executor(Options()).RunAsync(request, TestContext.Current.CancellationToken);
+        await Task.WhenAny(running.Task, run).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        // The host side of the container while it runs: under gVisor, the sandbox process that serves its system calls.
+        var container = Assert.Single(await docker.Runtime.ListByLabelAsync(SandboxLabels.Task, taskId, TestContext.Current.CancellationToken));
+        var pid = (await docker.Runtime.InspectAsync(container.ID, TestContext.Current.CancellationToken)).State!.Pid;
+        var hostStatus = await File.ReadAllTextAsync($"/proc/{pid}/status", TestContext.Current.CancellationToken);
+        var result = await run.WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         AssertEnding(SandboxEnding.Succeeded, result);
         Assert.Matches(@"(?m)^Uid:\s+10001\s+10001\s+10001\s+10001$", result.Output);
         Assert.Matches(@"(?m)^CapEff:\s+0000000000000000$", result.Output);
         Assert.Matches(@"(?m)^CapPrm:\s+0000000000000000$", result.Output);
         Assert.Matches(@"(?m)^CapBnd:\s+0000000000000000$", result.Output);
-        Assert.Matches(@"(?m)^NoNewPrivs:\s+1$", result.Output);
         Assert.Contains("absent /var/run/docker.sock\nabsent /run/docker.sock\n", result.Output, StringComparison.Ordinal);
+        if (IsGVisor)
+        {
+            // gVisor's /proc does not report NoNewPrivs; its sandbox process on the host runs unprivileged (nobody), with
+            // no_new_privs and a seccomp filter, so even an escape from gVisor's kernel lands there.
+            Assert.DoesNotContain("NoNewPrivs", result.Output, StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^Uid:\s+65534\s+65534\s+65534\s+65534$", hostStatus);
+            Assert.Matches(@"(?m)^NoNewPrivs:\s+1$", hostStatus);
+            Assert.Matches(@"(?m)^Seccomp:\s+2$", hostStatus);
+        }
+        else
+        {
+            // runc: the container's first process is the host process (docker-init, uid 10001 like its children).
+            Assert.Matches(@"(?m)^NoNewPrivs:\s+1$", result.Output);
+            Assert.Matches(@"(?m)^Uid:\s+10001\s+10001\s+10001\s+10001$", hostStatus);
+            Assert.Matches(@"(?m)^NoNewPrivs:\s+1$", hostStatus);
+            Assert.Matches(@"(?m)^CapEff:\s+0000000000000000$", hostStatus);
+        }
     }
 
     [Fact]
     public async Task RunAsync_OutputFlood_EndsOutputLimitWithCappedCapture()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         const long limit = 64 * 1024;
         var streamed = 0L;
 
-        var result = await RunAsync(docker.Options(outputLimit: limit), project, ["yes", "flood"], onOutput: (_, chunk, _) =>
+        var result = await RunAsync(Options(outputLimit: limit), project, ["yes", "flood"], onOutput: (_, chunk, _) =>
         {
             Interlocked.Add(ref streamed, chunk.Length);
             return ValueTask.CompletedTask;
@@ -251,15 +364,15 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_FillTmp_StopsAtCapAndTmpIsNoexec()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         const string script = """
             cp /usr/bin/true /tmp/t && /tmp/t 2>/dev/null; echo "exec=$?"; rm -f /tmp/t
             head -c 50000000 /dev/zero > /tmp/fill 2>/dev/null; echo "rc=$?"
-            echo "size=$(stat -c %s /tmp/fill)"
+            echo "size=$(wc -c < /tmp/fill)"
             """;
 
-        var result = await RunAsync(docker.Options(tmpSize: 8 << 20), project, "bash", "-c", script);
+        var result = await RunAsync(Options(tmpSize: 8 << 20), project, "bash", "-c", script);
 
         AssertEnding(SandboxEnding.Succeeded, result);
         Assert.DoesNotContain("rc=0", result.Output, StringComparison.Ordinal);
@@ -271,11 +384,11 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_Cancelled_KillsWithinOneSecondAndEndsCancelled()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var executor = docker.Executor(docker.Options());
+        var executor = docker.Executor(Options());
         var request = new SandboxRequest("cancel-" + Guid.NewGuid().ToString("N")[..8], project.Path, ["bash", "-c", "trap '' TERM; echo ready; while :; do :; done"],
             OnOutput: (_, _, _) =>
             {
@@ -301,7 +414,7 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task CheckHealthAsync_RealEngine_Healthy()
     {
-        docker.RequireDocker();
+        Require();
         var check = new DockerHealthCheck(docker.Runtime);
         var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext
         {
@@ -316,9 +429,9 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_ImageMissing_ThrowsWithBuildInstructions()
     {
-        docker.RequireDocker();
+        Require();
         using var project = new ProjectDirectory();
-        var executor = docker.Executor(docker.Options(image: "codeur/does-not-exist:latest"));
+        var executor = docker.Executor(Options(image: "codeur/does-not-exist:latest"));
 
         var error = await Assert.ThrowsAsync<SandboxImageMissingException>(() =>
             executor.RunAsync(new SandboxRequest("missing-image", project.Path, ["true"]), TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken));
@@ -330,8 +443,8 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
     [Fact]
     public async Task RunAsync_ForbiddenProject_RejectedWithoutContainer()
     {
-        docker.RequireDocker();
-        var executor = docker.Executor(docker.Options());
+        Require();
+        var executor = docker.Executor(Options());
 
         var result = await executor.RunAsync(new SandboxRequest("forbidden", "/etc", ["true"]), TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
@@ -340,6 +453,11 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         Assert.Null(result.ContainerId);
     }
 
+    private void Require() => docker.RequireRuntime(runtime);
+
+    private SandboxOptions Options(long? pids = null, string memory = "256m", long outputLimit = 1 << 20, long tmpSize = 16 << 20, string? image = null, TimeSpan? timeout = null) =>
+        docker.Options(pids: pids ?? (IsGVisor ? 512 : 128), memory: memory, outputLimit: outputLimit, tmpSize: tmpSize, image: image, timeout: timeout, runtime: runtime);
+
     private async Task<SandboxResult> RunAsync(SandboxOptions options, ProjectDirectory project, params string[] argv) =>
         await RunAsync(options, project, argv, onOutput: null);
 
@@ -347,10 +465,11 @@ public sealed partial class SandboxProbeTests(DockerFixture docker)
         SandboxOptions options,
         ProjectDirectory project,
         string[] argv,
-        Func<OutputStreamKind, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? onOutput)
+        Func<OutputStreamKind, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? onOutput,
+        string? command = null)
     {
         var executor = docker.Executor(options);
-        var request = new SandboxRequest("probe-" + Guid.NewGuid().ToString("N")[..12], project.Path, argv, OnOutput: onOutput);
+        var request = new SandboxRequest("probe-" + Guid.NewGuid().ToString("N")[..12], project.Path, argv, OnOutput: onOutput, Command: command);
         return await executor.RunAsync(request, TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
     }
 

@@ -16,7 +16,7 @@ public sealed class ContainerSpecBuilderTests
     {
         var options = new SandboxOptions { InstanceId = "runner-a" };
 
-        var built = new ContainerSpecBuilder(options).Build("task-1", "/srv/projects/api", ["codeur-tool", "search", "needle"], Deadline);
+        var built = new ContainerSpecBuilder(options).Build("task-1", "/srv/projects/api", ["codeur-tool", "search", "needle"], Deadline, "search");
 
         var expected = new CreateContainerParameters
         {
@@ -40,7 +40,7 @@ public sealed class ContainerSpecBuilderTests
             },
             HostConfig = new HostConfig
             {
-                Mounts = [new Mount { Type = "bind", Source = "/srv/projects/api", Target = "/workspace", ReadOnly = false, BindOptions = new BindOptions { Propagation = "rprivate" } }],
+                Mounts = [new Mount { Type = "bind", Source = "/srv/projects/api", Target = "/workspace", ReadOnly = true, BindOptions = new BindOptions { Propagation = "rprivate" } }],
                 Binds = [],
                 Tmpfs = new Dictionary<string, string> { ["/tmp"] = "rw,noexec,nosuid,nodev,size=67108864" },
                 CapDrop = ["ALL"],
@@ -99,5 +99,36 @@ public sealed class ContainerSpecBuilderTests
         Assert.Empty(built.HostConfig.Binds);
         Assert.Empty(built.HostConfig.Devices);
         Assert.DoesNotContain("docker.sock", JsonSerializer.Serialize(built), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("run", false)]
+    [InlineData("analyze", true)]
+    [InlineData("search", true)]
+    [InlineData("status", true)]
+    [InlineData(null, true)]
+    public void Build_Command_OnlyRunMountsTheProjectWritable(string? command, bool readOnly)
+    {
+        var built = new ContainerSpecBuilder(new SandboxOptions()).Build("t", "/srv/p", ["true"], Deadline, command);
+
+        Assert.Equal(readOnly, Assert.Single(built.HostConfig.Mounts).ReadOnly);
+    }
+
+    [Theory]
+    [InlineData("run", "runsc-hostinet")]
+    [InlineData("analyze", "runsc")]
+    [InlineData("search", "runc")]
+    [InlineData(null, "runsc")]
+    public void Build_RuntimesPerCommand_OverrideTheDefaultRuntime(string? command, string expected)
+    {
+        var options = new SandboxOptions
+        {
+            Runtime = "runsc",
+            Runtimes = new Dictionary<string, string> { ["run"] = "runsc-hostinet", ["search"] = "runc" },
+        };
+
+        var built = new ContainerSpecBuilder(options).Build("t", "/srv/p", ["true"], Deadline, command);
+
+        Assert.Equal(expected, built.HostConfig.Runtime);
     }
 }

@@ -43,6 +43,8 @@ public sealed class ContainerSpecVerifierTests
     [InlineData("socket-mount", "Mounts: expected only the project")]
     [InlineData("source", "Mounts[0].Source")]
     [InlineData("propagation", "Mounts[0].Propagation")]
+    [InlineData("writable", "Mounts[0].RW")]
+    [InlineData("writable-config", "HostConfig.Mounts[0].ReadOnly")]
     [InlineData("root-user", "Config.User")]
     [InlineData("cmd", "Config.Cmd")]
     [InlineData("label", "Config.Labels[codeur.task]")]
@@ -76,6 +78,8 @@ public sealed class ContainerSpecVerifierTests
             case "socket-mount": inspect.Mounts.Add(new MountPoint { Type = "bind", Source = "/var/run/docker.sock", Destination = "/var/run/docker.sock", RW = true }); break;
             case "source": inspect.Mounts[0].Source = "/"; break;
             case "propagation": inspect.Mounts[0].Propagation = "rshared"; break;
+            case "writable": inspect.Mounts[0].RW = true; break;
+            case "writable-config": host.Mounts[0].ReadOnly = false; break;
             case "root-user": inspect.Config.User = ""; break;
             case "cmd": inspect.Config.Cmd = ["status; rm -rf /"]; break;
             case "label": inspect.Config.Labels.Remove("codeur.task"); break;
@@ -116,7 +120,7 @@ public sealed class ContainerSpecVerifierTests
             },
             HostConfig = new HostConfig
             {
-                Mounts = [new Mount { Type = mount.Type, Source = mount.Source, Target = mount.Target, BindOptions = new BindOptions { Propagation = mount.BindOptions.Propagation } }],
+                Mounts = [new Mount { Type = mount.Type, Source = mount.Source, Target = mount.Target, ReadOnly = mount.ReadOnly, BindOptions = new BindOptions { Propagation = mount.BindOptions.Propagation } }],
                 Tmpfs = new Dictionary<string, string>(h.Tmpfs),
                 CapDrop = [.. h.CapDrop],
                 SecurityOpt = [.. h.SecurityOpt],
@@ -133,7 +137,7 @@ public sealed class ContainerSpecVerifierTests
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
                 LogConfig = new LogConfig { Type = h.LogConfig.Type, Config = new Dictionary<string, string>(h.LogConfig.Config) },
             },
-            Mounts = [new MountPoint { Type = "bind", Source = mount.Source, Destination = mount.Target, RW = true, Propagation = "rprivate" }],
+            Mounts = [new MountPoint { Type = "bind", Source = mount.Source, Destination = mount.Target, RW = mount.ReadOnly != true, Propagation = "rprivate" }],
         };
     }
 }

@@ -59,7 +59,7 @@ internal sealed class ScriptedRuntime : IContainerRuntime
                 MemorySwap = h.MemorySwap, NanoCPUs = h.NanoCPUs, PidsLimit = h.PidsLimit, Ulimits = h.Ulimits, NetworkMode = h.NetworkMode,
                 IpcMode = h.IpcMode, CgroupnsMode = h.CgroupnsMode, Init = true, RestartPolicy = h.RestartPolicy, LogConfig = h.LogConfig,
             },
-            Mounts = [new MountPoint { Type = "bind", Source = h.Mounts[0].Source, Destination = "/workspace", RW = true, Propagation = "rprivate" }],
+            Mounts = [new MountPoint { Type = "bind", Source = h.Mounts[0].Source, Destination = "/workspace", RW = h.Mounts[0].ReadOnly != true, Propagation = "rprivate" }],
             State = new State { ExitCode = _killed ? 137 : ExitCode, OOMKilled = OomKilled },
         };
         Tamper?.Invoke(inspect);

@@ -3,14 +3,15 @@ using System.Diagnostics;
 namespace Codeur.IntegrationTests.Sandbox.Agents;
 
 /// <summary>
-/// Builds, once per test class, the fake-agent test image: <c>codeur/sandbox:latest</c> plus this checkout's
+/// Builds, once per test class, the fake-agent test image: the sandbox image under test (<see cref="DockerFixture.Image"/>) plus this checkout's
 /// <c>codeur-tool</c> (so the worktree and search commands under test are the ones in the repository, whatever the
 /// shared image carries) and the fake agent CLI. COPY only, so the build needs no network. Also makes sure the egress
 /// proxy image exists (<c>deploy/egress-proxy/build-offline.sh</c>, idempotent).
 /// </summary>
 public sealed class FakeAgentImage : IAsyncLifetime
 {
-    public const string Tag = "codeur/sandbox-fake-agent:agents-test";
+    /// <summary><c>CODEUR_FAKE_AGENT_IMAGE</c>, else the shared test tag: branches building different inputs at once set their own.</summary>
+    public static readonly string Tag = Environment.GetEnvironmentVariable("CODEUR_FAKE_AGENT_IMAGE") is { Length: > 0 } tag ? tag : "codeur/sandbox-fake-agent:agents-test";
     /// <summary>The egress proxy image under test: <c>CODEUR_EGRESS_PROXY_IMAGE</c>, default <c>codeur/egress-proxy:latest</c>.</summary>
     public static string ProxyImage => Egress.EgressLab.Image;
 
@@ -38,7 +39,7 @@ public sealed class FakeAgentImage : IAsyncLifetime
                     File.SetUnixFileMode(Path.Combine(context, file), (UnixFileMode)0b111_101_101);
                 }
 
-                var (code, output) = await RunAsync("docker", ["build", "-q", "-t", Tag, context], TimeSpan.FromMinutes(3));
+                var (code, output) = await RunAsync("docker", ["build", "-q", "--build-arg", "BASE_IMAGE=" + DockerFixture.Image, "-t", Tag, context], TimeSpan.FromMinutes(3));
                 if (code != 0)
                 {
                     Problem = $"docker build of {Tag} failed ({code}): {output}";

@@ -2,7 +2,7 @@ using Codeur.Runner.Queue;
 
 namespace Codeur.IntegrationTests.Sandbox.Agents;
 
-/// <summary><c>search</c> in the sandbox (this checkout's codeur-tool): BM25-ranked chunks first, cached per commit.</summary>
+/// <summary><c>search</c> in the sandbox (this checkout's codeur-tool): BM25-ranked chunks first, on a read-only project.</summary>
 [Collection(DockerCollection.Name)]
 public sealed class RankedSearchTests(DockerFixture docker, FakeAgentImage image) : IClassFixture<FakeAgentImage>
 {
@@ -31,7 +31,6 @@ public sealed class RankedSearchTests(DockerFixture docker, FakeAgentImage image
         await AgentTestKit.GitAsync(project.Path, "add", "-A");
         await AgentTestKit.GitAsync(project.Path, "commit", "-q", "-m", "code");
         await AgentTestKit.OpenToSandboxUserAsync(project.Path);
-        var head = (await AgentTestKit.GitAsync(project.Path, "rev-parse", "HEAD")).Trim();
         var options = AgentTestKit.Options(docker);
 
         var (outcome, _, _) = await AgentTestKit.RunAsync(docker, options, project.Path, "search", "validate token signature");
@@ -45,8 +44,8 @@ public sealed class RankedSearchTests(DockerFixture docker, FakeAgentImage image
         Assert.Contains(" 2. src/Invoice.cs:1-2", outcome.Output, StringComparison.Ordinal);
         Assert.Contains("Exact matches:", outcome.Output, StringComparison.Ordinal);
 
-        // Cached per commit inside .git (the working tree was clean), and the cache gives the same answer.
-        Assert.True(File.Exists(Path.Combine(project.Path, ".git", "codeur", "search", head + ".v1.idx")));
+        // search gets the project read-only: no per-commit cache is written into .git, and a fresh index gives the same answer.
+        Assert.False(Directory.Exists(Path.Combine(project.Path, ".git", "codeur", "search")), "search wrote into the project");
         var (again, _, _) = await AgentTestKit.RunAsync(docker, options, project.Path, "search", "validate token signature");
         Assert.Equal(outcome.Output, again.Output);
         Assert.Equal("", await AgentTestKit.GitAsync(project.Path, "status", "--porcelain", "--untracked-files=no"));

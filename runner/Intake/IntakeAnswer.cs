@@ -20,6 +20,8 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
 
     public CancellationToken Aborted => context.RequestAborted;
 
+    public CallerIdentity Caller => caller;
+
     /// <summary>
     /// True when the platform itself called (signature verified) and shows our response body to the user. Not for a
     /// request from the gateway's spool: the platform had the gateway's answer long ago, so ours goes as a reply.

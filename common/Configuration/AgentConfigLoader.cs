@@ -65,8 +65,11 @@ public static class AgentConfigLoader
 
         var errors = new List<string>(parser.Errors);
         config ??= new AgentConfig();
+
+        // Before the other service's secrets go: a signing key the gateway holds still obliges the runner's allowlists.
+        var allowlists = AgentConfigValidator.ValidatePlatformAllowlists(config.Webhook).ToList();
         SecretOwnership.Drop(audience, config);
-        errors.AddRange(AgentConfigValidator.Validate(config).Select(e => Locate(e, parser.KeyLines)));
+        errors.AddRange(allowlists.Concat(AgentConfigValidator.Validate(config)).Select(e => Locate(e, parser.KeyLines)).Distinct());
         if (errors.Count > 0)
         {
             throw new AgentConfigException($"{source}: invalid configuration:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", errors), errors);

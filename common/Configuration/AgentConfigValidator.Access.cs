@@ -6,8 +6,11 @@ public static partial class AgentConfigValidator
 {
     public const string AnySource = "*";
 
-    /// <summary>Workspace and guild allowlists, and the per-project <c>allow</c> and <c>commands</c> rules.</summary>
-    private static IEnumerable<ConfigError> ValidateAccess(WebhookSection w)
+    /// <summary>
+    /// <c>slack.teams</c> / <c>discord.guilds</c> once the platform's signing key is set. The loader also runs this
+    /// before it drops the other service's secrets: the runner enforces the allowlists that the gateway's keys imply.
+    /// </summary>
+    internal static IEnumerable<ConfigError> ValidatePlatformAllowlists(WebhookSection w)
     {
         const string p = "webhook";
 
@@ -20,6 +23,17 @@ public static partial class AgentConfigValidator
         if (w.DiscordPublicKey is not null && w.Discord.Guilds is null)
         {
             yield return new($"{p}.discord.guilds", "is required when discord_public_key is set: list the guild ids that may use the agent, or [\"*\"] for any guild");
+        }
+    }
+
+    /// <summary>Workspace and guild allowlists, and the per-project <c>allow</c> and <c>commands</c> rules.</summary>
+    private static IEnumerable<ConfigError> ValidateAccess(WebhookSection w)
+    {
+        const string p = "webhook";
+
+        foreach (var error in ValidatePlatformAllowlists(w))
+        {
+            yield return error;
         }
 
         foreach (var error in Ids($"{p}.slack.teams", w.Slack.Teams, allowChannel: false).Concat(Ids($"{p}.discord.guilds", w.Discord.Guilds, allowChannel: false)))

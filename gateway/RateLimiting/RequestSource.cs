@@ -63,9 +63,10 @@ internal static class RequestSource
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Not ours to judge: the runner answers a malformed body with its 400. It is counted in "other".
+            // Not ours to judge: the runner answers a malformed body with its 400. It is counted in "other". (Invalid
+            // UTF-8 inside a string is an InvalidOperationException from GetString, found by the hostile-input corpus.)
         }
 
         // GitHub names are case-insensitive: Acme/Widgets and acme/widgets are one repository and one bucket.
@@ -138,7 +139,7 @@ internal static class RequestSource
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
         }
 
@@ -176,7 +177,7 @@ internal static class RequestSource
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
         }
 

@@ -14,6 +14,8 @@ public sealed class ConfigAudienceTests
           github_webhook_secret: "${GITHUB_WEBHOOK_SECRET}"
           slack_signing_secret: "${SLACK_SIGNING_SECRET}"
           discord_public_key: "${DISCORD_PUBLIC_KEY}"
+          slack: {teams: ["*"]}
+          discord: {guilds: ["*"]}
           tokens: {ci: "${CI_TOKEN}"}
           github_token: "${GITHUB_TOKEN}"
           discord_bot_token: "${DISCORD_BOT_TOKEN}"
@@ -50,7 +52,7 @@ public sealed class ConfigAudienceTests
 
         Assert.Equal("bearer-0123456789", w.AuthToken);
         Assert.Equal("gh-hook-secret", w.GithubWebhookSecret);
-        Assert.Equal("ci-token-0123456789", w.Tokens["ci"]);
+        Assert.Equal("ci-token-0123456789", w.Tokens["ci"].Token);
         Assert.Equal("internal-0123456789", w.Runner.InternalToken);
         Assert.Null(w.GithubToken);
         Assert.Null(w.DiscordBotToken);

@@ -23,6 +23,7 @@ public sealed class SpoolForwardingTests : IAsyncDisposable
     private string Config(int maxEntries = 100) => $"""
           auth_token: "{Token}"
           slack_signing_secret: "{SlackSecret}"
+          slack: {"{"}teams: ["*"]{"}"}
           spool: {"{"}backend: file, path: "{_spool}", max_entries: {maxEntries}{"}"}
         """;
 

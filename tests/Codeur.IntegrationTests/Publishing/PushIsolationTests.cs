@@ -35,7 +35,13 @@ public sealed class PushIsolationTests(DockerFixture docker, FakeAgentImage imag
         Assert.False(File.Exists(project.Combine("stolen-credential.txt")), "the planted helper ran during the runner's push");
         Assert.False(File.Exists(project.Combine("hook-ran.txt")), "the planted hook ran during the runner's push");
 
-        // The same token and helper, but git pushing from the project's repository (reading its config): the trap springs.
+        // The push container mounts the project read-only, so a trap that ran there could not leave its file: it would
+        // leave its shell's complaint in the output instead.
+        Assert.DoesNotContain("stolen-credential.txt", outcome.Output + live, StringComparison.Ordinal);
+        Assert.DoesNotContain("hook-ran.txt", outcome.Output + live, StringComparison.Ordinal);
+
+        // The same token and helper, but git pushing from the project's repository (reading its config) with the project
+        // writable as the agent's own container has it: the trap springs.
         var options = AgentTestKit.Options(docker);
         var sandbox = docker.Executor(options);
         string[] environment =
@@ -44,7 +50,7 @@ public sealed class PushIsolationTests(DockerFixture docker, FakeAgentImage imag
             "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=credential.helper", "GIT_CONFIG_VALUE_0=" + BranchPusher.CredentialHelper,
         ];
         var plain = await sandbox.RunAsync(new SandboxRequest(task.Id + "-plain", project.Path,
-            ["git", "push", remote, outcome.Git.HeadCommit + ":refs/heads/plain"], TimeSpan.FromSeconds(60), Environment: environment, Network: kit.Network),
+            ["git", "push", remote, outcome.Git.HeadCommit + ":refs/heads/plain"], TimeSpan.FromSeconds(60), Environment: environment, Network: kit.Network, Command: "run"),
             TestContext.Current.CancellationToken);
 
         Assert.True(plain.Ending == SandboxEnding.Succeeded, plain.Output);

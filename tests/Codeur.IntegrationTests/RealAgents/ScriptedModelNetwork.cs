@@ -11,10 +11,10 @@ using IPAMConfig = Docker.DotNet.Models.IPAMConfig;
 namespace Codeur.IntegrationTests.RealAgents;
 
 /// <summary>
-/// Where a scripted model server lives so that the agent reaches it exactly as it would reach a vendor: by name,
-/// through the real egress proxy, which allows only that name. The proxy refuses private addresses whatever the
-/// name, so the server listens on the host's address on a bridge of the test's own in the benchmarking range
-/// (198.18.0.0/15, not private to squid), and the name is resolved inside the proxy container alone (its hosts file,
+/// Where a scripted model server lives so that the agent reaches it as it would reach a private model gateway: by
+/// name, through the real egress proxy. The server listens on the host's address on a bridge of the test's own in the
+/// benchmarking range (198.18.0.0/15), which the proxy refuses unless that name, range and port are allowed together
+/// (<c>sandbox.egress_private_gateways</c>), and the name is resolved inside the proxy container alone (its hosts file,
 /// then <c>squid -k reconfigure</c>). The agent's container, on the internal egress network, has no route there.
 /// </summary>
 internal sealed class ScriptedModelNetwork : IAsyncDisposable
@@ -73,6 +73,10 @@ internal sealed class ScriptedModelNetwork : IAsyncDisposable
             NetworkMode = "egress",
             EgressNetwork = egressNetwork,
             EgressAllow = [HostName],
+
+            // The benchmarking range is not public: the proxy admits the model server there only as an explicitly
+            // allowed private model gateway, by its name, its range and its port together.
+            EgressGateways = [$"{HostName}|{subnet}|80"],
             EgressProxyImage = FakeAgentImage.ProxyImage,
             Commands = new Dictionary<string, IReadOnlyList<string>> { ["run"] = runArgv },
         };

@@ -179,6 +179,8 @@ public sealed class SpoolTests
     private static string Config(Signer signer, FakePlatformServer fake, string spool) => $"""
           slack_signing_secret: "{Signer.SlackSecret}"
           discord_public_key: "{signer.DiscordPublicKeyHex}"
+          slack: {"{"}teams: ["*"]{"}"}
+          discord: {"{"}guilds: ["*"]{"}"}
           github_token: "{GitHubToken}"
           discord_bot_token: "spool-discord-bot-token"
           replies:

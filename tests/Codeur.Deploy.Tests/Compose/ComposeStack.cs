@@ -31,6 +31,9 @@ public sealed class ComposeStack : IAsyncDisposable
 
     public string BearerToken => _secrets["AGENT_WEBHOOK_TOKEN"];
 
+    /// <summary>A token with <c>tasks:read</c> and <c>tasks:cancel</c>: it reads tasks created from the platforms.</summary>
+    public string OperatorToken => _secrets["CODEUR_OPERATOR_TOKEN"];
+
     public string GitHubSecret => _secrets["GITHUB_WEBHOOK_SECRET"];
 
     /// <summary>The runner's reply token (in runner.env only).</summary>
@@ -59,6 +62,7 @@ public sealed class ComposeStack : IAsyncDisposable
             ["AGENT_WEBHOOK_TOKEN"] = Secret(),
             ["CODEUR_INTERNAL_TOKEN"] = internalToken,
             ["GITHUB_WEBHOOK_SECRET"] = Secret(),
+            ["CODEUR_OPERATOR_TOKEN"] = Secret(),
         };
         var runnerSecrets = new Dictionary<string, string>
         {
@@ -67,10 +71,22 @@ public sealed class ComposeStack : IAsyncDisposable
         };
         await File.WriteAllLinesAsync(Path.Combine(secrets, "gateway.env"), gatewaySecrets.Select(kv => $"{kv.Key}={kv.Value}"));
         await File.WriteAllLinesAsync(Path.Combine(secrets, "runner.env"), runnerSecrets.Select(kv => $"{kv.Key}={kv.Value}"));
+
+        // The shipped agent.yaml plus what an operator adds to watch work (README, "Who may do what"): a token that may
+        // read and cancel tasks it did not create, such as this one from a GitHub comment. The rest is unchanged.
+        var shipped = await File.ReadAllTextAsync(Repo.Path("deploy/compose/agent.yaml"));
+        var config = Path.Combine(secrets, "agent.yaml");
+        var withOperator = shipped.Replace(
+            "  auth_token: \"${AGENT_WEBHOOK_TOKEN:-}\"\n",
+            "  auth_token: \"${AGENT_WEBHOOK_TOKEN:-}\"\n  tokens: {operator: {token: \"${CODEUR_OPERATOR_TOKEN}\", scopes: [api, \"tasks:read\", \"tasks:cancel\"]}}\n",
+            StringComparison.Ordinal);
+        Assert.NotEqual(shipped, withOperator);
+        await File.WriteAllTextAsync(config, withOperator);
         var environment = new Dictionary<string, string>
         {
             ["CODEUR_GATEWAY_ENV"] = Path.Combine(secrets, "gateway.env"),
             ["CODEUR_RUNNER_ENV"] = Path.Combine(secrets, "runner.env"),
+            ["CODEUR_CONFIG"] = config,
             ["CODEUR_PROJECTS_DIR"] = projects,
             ["DOCKER_GID"] = await Docker.SocketGroupAsync(),
             ["CODEUR_BIND"] = "127.0.0.1",

@@ -46,7 +46,7 @@ public sealed class ComposeStackTests(ImagesFixture images)
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var taskId = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("task_id").GetString()!;
 
-        var task = await WaitFinishedAsync(http, stack.BearerToken, taskId);
+        var task = await WaitFinishedAsync(http, stack.OperatorToken, taskId);
         Assert.Equal("succeeded", task.GetProperty("state").GetString());
         Assert.Contains(Task, task.GetProperty("output").GetString(), StringComparison.Ordinal);
         // The stand-in agent wrote into the project on the host (the path meant the same thing to runner and engine),

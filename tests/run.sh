@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README "Run the tests"; .ci/run calls exactly this).
+# The test command (README "Quickstart"; .ci/run calls exactly this, and Codeur.Deploy.Tests/Readme checks it).
 # Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running), gVisor
 # registered with it (the probe suite runs under runc and runsc), the default sandbox image (built offline from Debian packages when missing) and the redis-server binary. Then runs every test project and
 # prints "N passed, N failed, N skipped". With CI=true a skipped test fails the run: CI must run everything.

@@ -11,7 +11,7 @@ public sealed class ProjectMappingEntry
 
     /// <summary>
     /// Who may reach this project (repositories, Slack teams and channels, Discord guilds and channels, tokens,
-    /// requesters). Absent: the documented default (README, "Who may do what").
+    /// requesters). Absent: the documented default (docs/CONFIGURATION.md, "Who may do what").
     /// </summary>
     public ProjectAccessSection? Allow { get; set; }
 

@@ -13,7 +13,7 @@
 # Idempotent: an image that exists is kept (the SDK image is rebuilt when this machine's SDK version changes);
 # --force rebuilds the SDK image (the base image has its own: deploy/sandbox/seed-base-image.sh --force). Needs root (debootstrap), a Docker engine, the .NET SDK and Debian's mirror (or a mirror
 # given by DEBIAN_MIRROR). For a host with no network at all, run this and build-images.sh on a connected
-# machine, then move the images with `docker save | docker load` (README, "Air-gapped hosts").
+# machine, then move the images with `docker save | docker load` (docs/DEPLOY.md, "Without a registry, and air-gapped hosts").
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
 

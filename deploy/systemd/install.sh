@@ -36,6 +36,8 @@ test -x "$prefix/gateway/Codeur.Gateway" && test -x "$prefix/runner/Codeur.Runne
   { echo "install.sh: binaries missing under $prefix" >&2; exit 1; }
 chown -R root:root "$prefix"; chmod -R go-w "$prefix"
 install -m 0644 README.md "$prefix/README.md"
+# The README links into docs/ (configuration reference, platforms): keep them beside it.
+install -d -m 0755 "$prefix/docs" && install -m 0644 docs/*.md "$prefix/docs/"
 
 for user in codeur-gateway codeur-runner; do
   id -u "$user" >/dev/null 2>&1 ||

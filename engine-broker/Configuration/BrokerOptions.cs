@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Codeur.EngineBroker.Configuration;
 
 /// <summary>
-/// What the broker admits. Read from <c>CODEUR_BROKER_*</c> environment variables (README, "Engine broker"); the
+/// What the broker admits. Read from <c>CODEUR_BROKER_*</c> environment variables (docs/CONFIGURATION.md, "Engine broker"); the
 /// defaults are the runner's defaults, and nothing is admitted that is not named here.
 /// </summary>
 internal sealed record BrokerOptions

@@ -72,7 +72,7 @@ public sealed class ComposeStack : IAsyncDisposable
         await File.WriteAllLinesAsync(Path.Combine(secrets, "gateway.env"), gatewaySecrets.Select(kv => $"{kv.Key}={kv.Value}"));
         await File.WriteAllLinesAsync(Path.Combine(secrets, "runner.env"), runnerSecrets.Select(kv => $"{kv.Key}={kv.Value}"));
 
-        // The shipped agent.yaml plus what an operator adds to watch work (README, "Who may do what"): a token that may
+        // The shipped agent.yaml plus what an operator adds to watch work (docs/CONFIGURATION.md, "Who may do what"): a token that may
         // read and cancel tasks it did not create, such as this one from a GitHub comment. The rest is unchanged.
         var shipped = await File.ReadAllTextAsync(Repo.Path("deploy/compose/agent.yaml"));
         var config = Path.Combine(secrets, "agent.yaml");

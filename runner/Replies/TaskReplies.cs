@@ -14,6 +14,7 @@ internal sealed partial class TaskReplies(
     IReplyOutbox outbox,
     ReplyFormatter formatter,
     ReplyDispatcher dispatcher,
+    ReplyReach reach,
     AgentConfig config,
     TimeProvider time,
     Observability.RunnerMetrics metrics,
@@ -43,31 +44,33 @@ internal sealed partial class TaskReplies(
     public Task AcceptedAsync(TaskRecord task, int position)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return NeedsAck(task.Platform, task.ReplyContext)
-            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, () => formatter.Ack(task, position))
+        // An acknowledgement leaves only with the platform's token (ReplyReach): without one, nothing to parse or store.
+        return reach.HasToken(task.Platform) && NeedsAck(task.Platform, task.ReplyContext)
+            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, task.CreatedAt, () => formatter.Ack(task, position))
             : Task.CompletedTask;
     }
 
     public Task RejectedAsync(string platform, string? replyContext, string message) =>
         CanReply(platform) && replyContext is not null
-            ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, () => formatter.Rejection(message, time.GetUtcNow()))
+            ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, time.GetUtcNow(), () => formatter.Rejection(message, time.GetUtcNow()))
             : Task.CompletedTask;
 
     public Task EndedAsync(TaskRecord task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, () => formatter.Ending(task));
+        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, task.CreatedAt, () => formatter.Ending(task));
     }
 
     public Task ProgressAsync(TaskRecord task, TimeSpan elapsed, string output)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, () => formatter.Progress(task, elapsed, output));
+        return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, task.CreatedAt, () => formatter.Progress(task, elapsed, output));
     }
 
-    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, Func<ReplyContent> content)
+    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, DateTimeOffset receivedAt, Func<ReplyContent> content)
     {
-        if (!CanReply(platform) || replyContext is null)
+        // A reply with no way out (no token, no live callback) would only be stored, retried and given up: not stored.
+        if (!CanReply(platform) || replyContext is null || !reach.CanDeliver(platform, kind, ReplyContext.Parse(replyContext), receivedAt))
         {
             return;
         }

@@ -69,7 +69,15 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         }
     }
 
-    public async Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken)
+    public Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken) => EnqueueAsync(task, null, cancellationToken);
+
+    /// <summary>
+    /// Enqueues, and when the task is created runs <paramref name="alsoOnCreate"/> in the same transaction (the reply
+    /// outbox stores the acknowledgement there): the task, its dedupe key and its acknowledgement commit together, in
+    /// one commit shared with whatever else the writer batched, or not at all.
+    /// </summary>
+    internal async Task<EnqueueResult> EnqueueAsync(
+        NewTask task, Func<SqliteConnection, SqliteTransaction, EnqueueResult, CancellationToken, Task>? alsoOnCreate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
         var result = await WriteAsync(async (connection, transaction) =>
@@ -141,7 +149,13 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             // The new task has the highest seq, so every queued task is ahead of it or is it: its position is the count.
             using var queued = Command(connection, transaction, "SELECT queued FROM queue_counts WHERE id = 1;");
             var place = Convert.ToInt32(await queued.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-            return new EnqueueResult(EnqueueStatus.Created, record with { Sequence = seq }, place);
+            var created = new EnqueueResult(EnqueueStatus.Created, record with { Sequence = seq }, place);
+            if (alsoOnCreate is not null)
+            {
+                await alsoOnCreate(connection, transaction, created, cancellationToken);
+            }
+
+            return created;
         }, cancellationToken);
 
         if (result.Status == EnqueueStatus.Full)
@@ -376,6 +390,9 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
     }
 
     // Internal: the reply outbox shares the file and its single writer.
+    /// <summary>Transactions committed by this store's writer so far (each one fsync under <c>synchronous=FULL</c>).</summary>
+    internal long Commits => _writer?.Commits ?? 0;
+
     internal async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);

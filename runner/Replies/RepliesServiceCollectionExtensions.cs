@@ -43,6 +43,7 @@ internal static class RepliesServiceCollectionExtensions
         services.TryAddSingleton<ReplyDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplyDispatcher>());
         services.TryAddSingleton<TaskReplies>();
+        services.TryAddSingleton<AcknowledgedEnqueue>();
         services.AddHostedService<ProgressReporter>();
 
         var replies = config.Webhook.Replies;

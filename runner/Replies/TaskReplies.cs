@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Microsoft.Data.Sqlite;
 
 namespace Codeur.Runner.Replies;
 
@@ -41,14 +43,43 @@ internal sealed partial class TaskReplies(
         };
     }
 
+    /// <summary>
+    /// True when a task from <paramref name="platform"/> gets an acknowledgement stored: the platform showed nothing
+    /// (<see cref="NeedsAck"/>) and an acknowledgement can leave, which takes the platform's token (<see cref="ReplyReach"/>).
+    /// </summary>
+    public bool WantsAck(string platform, string? replyContext) => reach.HasToken(platform) && NeedsAck(platform, replyContext);
+
     public Task AcceptedAsync(TaskRecord task, int position)
     {
         ArgumentNullException.ThrowIfNull(task);
-        // An acknowledgement leaves only with the platform's token (ReplyReach): without one, nothing to parse or store.
-        return reach.HasToken(task.Platform) && NeedsAck(task.Platform, task.ReplyContext)
+        return WantsAck(task.Platform, task.ReplyContext)
             ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, task.CreatedAt, () => formatter.Ack(task, position))
             : Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Stores the acknowledgement of a task just created inside the enqueue's own transaction (the outbox shares the
+    /// queue's SQLite file): one commit for both. The caller checked <see cref="WantsAck"/> and calls <see cref="Stored"/> after the commit.
+    /// </summary>
+    public Task StoreAckAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, int position, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var reply = new OutgoingReply
+        {
+            Platform = task.Platform,
+            TaskId = task.Id,
+            Kind = ReplyKind.Ack,
+            Context = task.ReplyContext!,
+            Content = formatter.Ack(task, position),
+            TraceParent = task.TraceParent,
+        };
+        var now = time.GetUtcNow();
+        var content = JsonSerializer.Serialize(reply.Content, ReplyJsonContext.Default.ReplyContent);
+        return SqliteReplyOutbox.InsertAsync(connection, transaction, reply, content, now + _expiry, now, cancellationToken);
+    }
+
+    /// <summary>Wakes the dispatcher after replies were committed by someone else's transaction.</summary>
+    public void Stored() => dispatcher.Notify();
 
     public Task RejectedAsync(string platform, string? replyContext, string message) =>
         CanReply(platform) && replyContext is not null

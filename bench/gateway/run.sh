@@ -372,6 +372,10 @@ awk -v conns="$CONNECTIONS" -v goal_ratio="$GOAL_RATIO" -v goal_p99="$GOAL_ADDED
   }
 ' "$RESULTS"
 
+if [ "$gateway_run_lines" -gt 0 ]; then
+  printf '\nWarning/Error lines written under load (first 5):\n'
+  tail -n +"$((GATEWAY_START_LINES + 1))" "$TMP/gateway.out" | head -5 | cut -c1-400 | sed 's/^/  /'
+fi
 audit_lines=$( [ -f "$TMP/audit.jsonl" ] && wc -l <"$TMP/audit.jsonl" || echo 0)
 gateway_log_lines=$(wc -l <"$TMP/gateway.out")
 printf '\nGateway side effects during the run: %s audit lines, %s console log lines (Warning and above)\n' "$audit_lines" "$gateway_log_lines"

@@ -297,7 +297,8 @@ for arm in "${ARMS[@]}"; do
 done
 # Console lines (Warning and above) written while starting, e.g. the plain-HTTP warning or the runner naming the
 # platforms it has no token to reply on: the goal counts only the lines written under load.
-START_LINES=$(( $(wc -l <"$TMP/gateway.out") + $(wc -l <"$TMP/runner.out") ))
+START_GATEWAY_LINES=$(wc -l <"$TMP/gateway.out"); START_RUNNER_LINES=$(wc -l <"$TMP/runner.out")
+START_LINES=$((START_GATEWAY_LINES + START_RUNNER_LINES))
 
 # The disk's floor: fio's write+fsync loop beside the queue's file -> "p50_ms p99_ms fsyncs".
 fsync_floor() {
@@ -503,6 +504,11 @@ awk -v goal_ratio="$GOAL_RATIO" -v goal_p99="$GOAL_P99" -v conns="$CONNECTIONS" 
   }
 ' "$RESULTS"
 
+if [ "$RUN_LINES" -gt 0 ]; then
+  printf '\nWarning/Error lines written under load (first 5 of each service):\n'
+  tail -n +"$((START_GATEWAY_LINES + 1))" "$TMP/gateway.out" | head -5 | cut -c1-400 | sed 's/^/  gateway: /'
+  tail -n +"$((START_RUNNER_LINES + 1))" "$TMP/runner.out" | head -5 | cut -c1-400 | sed 's/^/  runner:  /'
+fi
 printf '\nPersistence: %s tasks in the SQLite queue vs %s 202s received (probe + all wrk runs of our arm, warm-ups included)\n' "$TASKS" "$SEEN_202"
 if [ "$TASKS" -ge "$SEEN_202" ] && [ $((TASKS - SEEN_202)) -le "$MAX_CUT" ]; then
   printf '  OK: every 202 is a task; %d extra task(s) = requests committed while wrk was closing its connections (at most %d possible)\n' \

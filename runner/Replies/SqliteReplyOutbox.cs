@@ -27,14 +27,14 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
     {
         if (reply.TaskId is not null && reply.Kind is ReplyKind.Progress or ReplyKind.Ending)
         {
-            using var drop = SqliteTaskQueue.Command(connection, transaction,
+            var drop = SqliteTaskQueue.Prepared(connection, transaction,
                 "DELETE FROM replies WHERE task_id = $task AND kind = 'progress' AND state = 'pending';");
             drop.Parameters.AddWithValue("$task", reply.TaskId);
             await drop.ExecuteNonQueryAsync(cancellationToken);
         }
 
         // An acknowledgement that would arrive after the ending (a task that finished at once) is not worth posting.
-        using var insert = SqliteTaskQueue.Command(connection, transaction, """
+        var insert = SqliteTaskQueue.Prepared(connection, transaction, """
             INSERT INTO replies (task_id, platform, kind, context, content, state, next_attempt_at, expires_at, created_at, trace_parent)
             SELECT $task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now, $trace_parent
             WHERE $kind <> 'ack' OR NOT EXISTS (SELECT 1 FROM replies WHERE task_id = $task AND kind = 'ending');

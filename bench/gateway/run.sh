@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # Gateway throughput/latency benchmark: wrk on loopback against one cheap upstream (nginx `return 200`),
-# three arms alternated over several rounds:
+# four arms alternated over several rounds:
 #   direct   wrk -> upstream
 #   gateway  wrk -> Codeur.Gateway (bearer auth, both rate limiters, YARP forwarding) -> upstream
+#   yarp     wrk -> bare YARP (BareYarp/: the same Yarp.ReverseProxy version, route and cluster, none of our middleware)
 #   nginx    wrk -> nginx reverse proxy (upstream keepalive) -> upstream
 # Same request everywhere: POST /api/tasks, small JSON body, Authorization: Bearer.
-# It is a measurement, not a test: it prints PASS/MISS against the goals of issue 2 and exits 0 either way
+# It is a measurement, not a test: it prints PASS/MISS against the goals of issues 2 and 16 and exits 0 either way
 # (non-zero only when the setup itself fails). See README.md next to it.
 #
 # Knobs (environment):
-#   ROUNDS=3            rounds of direct -> gateway -> nginx
+#   ROUNDS=3            rounds of direct -> gateway -> yarp -> nginx
 #   DURATION=10         seconds measured per arm and connection count
 #   WARMUP=2            seconds of unmeasured load right before each measurement
 #   INITIAL_WARMUP=15   seconds of load on the gateway per connection count once at start (tiered JIT + PGO)
 #   CONNECTIONS="16 64" connection counts (the goals are judged at 16)
 #   THREADS=2           wrk threads
-#   PORT_BASE=18180     upstream=PORT_BASE, gateway=+1, nginx proxy=+2
+#   PORT_BASE=18180     upstream=PORT_BASE, gateway=+1, nginx proxy=+2, bare YARP=+3
 #   UPSTREAM_WORKERS=1  nginx workers of the upstream
 #   PROXY_WORKERS=auto  nginx workers of the nginx arm (auto = one per core, like Kestrel's thread pool)
 #   GATEWAY_DIR=        reuse an already published gateway (directory holding Codeur.Gateway.dll)
+#   YARP_DIR=           reuse an already published bare YARP (directory holding BareYarp.dll)
 #   GATEWAY_ENV=        extra "NAME=value ..." for the gateway process (experiments, e.g. DOTNET_gcServer=0)
 #   KEEP_TMP=0          1 keeps the temp dir (configs, logs, raw wrk outputs)
 #   QUIET_MAX_WAIT=10   seconds to wait before each measurement for the machine to be quiet (0 = never wait)
@@ -35,6 +37,7 @@ PORT_BASE=${PORT_BASE:-18180}
 UPSTREAM_WORKERS=${UPSTREAM_WORKERS:-1}
 PROXY_WORKERS=${PROXY_WORKERS:-auto}
 GATEWAY_DIR=${GATEWAY_DIR:-}
+YARP_DIR=${YARP_DIR:-}
 GATEWAY_ENV=${GATEWAY_ENV:-}
 KEEP_TMP=${KEEP_TMP:-0}
 QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-10}
@@ -43,11 +46,13 @@ QUIET_BUSY_PCT=${QUIET_BUSY_PCT:-15}
 UPSTREAM_PORT=$PORT_BASE
 GATEWAY_PORT=$((PORT_BASE + 1))
 PROXY_PORT=$((PORT_BASE + 2))
+YARP_PORT=$((PORT_BASE + 3))
 TOKEN="bench-token-$RANDOM$RANDOM"
 PATH_UNDER_TEST=/api/tasks
-ARMS=(direct gateway nginx)
+ARMS=(direct gateway yarp nginx)
 GOAL_RATIO=0.6       # gateway requests/s >= 0.6 x nginx's
 GOAL_ADDED_P99=2.0   # ms, gateway p99 - direct p99, at 16 connections
+GOAL_YARP_CPU=1.15   # gateway CPU per request <= 1.15 x bare YARP's (issue 16)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -64,7 +69,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v dotnet >/dev/null || [ -n "$GATEWAY_DIR" ] || die "dotnet SDK not found"
 command -v curl >/dev/null || die "curl not found"
 
-require_free_ports "$UPSTREAM_PORT" "$GATEWAY_PORT" "$PROXY_PORT"
+require_free_ports "$UPSTREAM_PORT" "$GATEWAY_PORT" "$PROXY_PORT" "$YARP_PORT"
 
 # ---------------------------------------------------------------- temp dir and cleanup
 TMP=$(mktemp -d /tmp/codeur-gateway-bench.XXXXXX)
@@ -89,6 +94,14 @@ if [ -z "$GATEWAY_DIR" ]; then
     || { tail -30 "$TMP/publish.log" >&2; die "dotnet publish failed"; }
 fi
 [ -f "$GATEWAY_DIR/Codeur.Gateway.dll" ] || die "no Codeur.Gateway.dll in $GATEWAY_DIR"
+if [ -z "$YARP_DIR" ]; then
+  YARP_DIR=$TMP/bareyarp
+  log "publishing bare YARP (Release) to $YARP_DIR"
+  dotnet publish "$SCRIPT_DIR/BareYarp/BareYarp.csproj" -c Release -o "$YARP_DIR" \
+    --artifacts-path "$TMP/artifacts" -nologo -v quiet >>"$TMP/publish.log" 2>&1 \
+    || { tail -30 "$TMP/publish.log" >&2; die "dotnet publish BareYarp failed"; }
+fi
+[ -f "$YARP_DIR/BareYarp.dll" ] || die "no BareYarp.dll in $YARP_DIR"
 
 # ---------------------------------------------------------------- configs
 cat >"$TMP/upstream.conf" <<EOF
@@ -173,11 +186,19 @@ PIDS+=($!); PROXY_PID=$!
     dotnet "$GATEWAY_DIR/Codeur.Gateway.dll" --config "$TMP/gateway.yaml"
 ) >"$TMP/gateway.out" 2>&1 &
 PIDS+=($!); GATEWAY_PID=$!
+(
+  cd "$TMP"
+  # shellcheck disable=SC2086
+  exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_NOLOGO=1 $GATEWAY_ENV \
+    dotnet "$YARP_DIR/BareYarp.dll" --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$UPSTREAM_PORT"
+) >"$TMP/yarp.out" 2>&1 &
+PIDS+=($!); YARP_PID=$!
 
 url_of() {
   case $1 in
     direct) echo "http://127.0.0.1:$UPSTREAM_PORT$PATH_UNDER_TEST" ;;
     gateway) echo "http://127.0.0.1:$GATEWAY_PORT$PATH_UNDER_TEST" ;;
+    yarp) echo "http://127.0.0.1:$YARP_PORT$PATH_UNDER_TEST" ;;
     nginx) echo "http://127.0.0.1:$PROXY_PORT$PATH_UNDER_TEST" ;;
   esac
 }
@@ -188,7 +209,7 @@ probe() {
 for arm in "${ARMS[@]}"; do
   ok=""
   for _ in $(seq 1 150); do
-    for pid in "$UPSTREAM_PID" "$PROXY_PID" "$GATEWAY_PID"; do
+    for pid in "$UPSTREAM_PID" "$PROXY_PID" "$GATEWAY_PID" "$YARP_PID"; do
       kill -0 "$pid" 2>/dev/null || { tail -20 "$TMP"/*.out >&2; die "a server exited during start-up"; }
     done
     if [ "$(probe "$(url_of "$arm")")" = 200 ] && grep -q task_id "$TMP/probe.body"; then ok=1; break; fi
@@ -199,6 +220,8 @@ done
 # The gateway must reject a wrong token (proves authentication is in the path being measured).
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer wrong' --data '{}' "$(url_of gateway)")
 [ "$code" = 401 ] || die "gateway answered $code, not 401, to a wrong bearer token"
+# Console lines the gateway wrote while starting (e.g. the plain-HTTP warning): the goal counts only those of the run.
+GATEWAY_START_LINES=$(wc -l <"$TMP/gateway.out")
 
 # ---------------------------------------------------------------- measurement helpers
 # CPU time (ms) used so far by a process and its children processes (nginx workers).
@@ -218,7 +241,7 @@ snapshot_children() { times >"$TMP/times.txt"; }
 children_ms() {
   awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$TMP/times.txt"
 }
-servers_ms() { echo $(( $(cpu_ms "$UPSTREAM_PID") + $(cpu_ms "$PROXY_PID") + $(cpu_ms "$GATEWAY_PID") )); }
+servers_ms() { echo $(( $(cpu_ms "$UPSTREAM_PID") + $(cpu_ms "$PROXY_PID") + $(cpu_ms "$GATEWAY_PID") + $(cpu_ms "$YARP_PID") )); }
 # Other sessions share this machine: wait (up to QUIET_MAX_WAIT s) for a second in which the machine's CPU use is
 # below QUIET_BUSY_PCT of all cores while our servers are idle, so that measurements start on a quiet machine.
 wait_quiet() {
@@ -231,7 +254,7 @@ wait_quiet() {
   done
 }
 server_pid_of() {
-  case $1 in direct) echo "$UPSTREAM_PID" ;; gateway) echo "$GATEWAY_PID" ;; nginx) echo "$PROXY_PID" ;; esac
+  case $1 in direct) echo "$UPSTREAM_PID" ;; gateway) echo "$GATEWAY_PID" ;; yarp) echo "$YARP_PID" ;; nginx) echo "$PROXY_PID" ;; esac
 }
 
 # wrk --latency output -> "rps p50_ms p99_ms requests non2xx socket_errors"
@@ -265,7 +288,7 @@ RESULTS=$TMP/results.tsv   # round conns arm rps p50 p99 requests non2xx errors 
 log "initial warm-up: gateway ${INITIAL_WARMUP}s, others ${WARMUP}s, per connection count"
 for arm in "${ARMS[@]}"; do
   for c in $CONNECTIONS; do
-    run_wrk "$arm" "$c" "$([ "$arm" = gateway ] && echo "$INITIAL_WARMUP" || echo "$WARMUP")" "$TMP/warmup.txt"
+    run_wrk "$arm" "$c" "$(case $arm in gateway | yarp) echo "$INITIAL_WARMUP" ;; *) echo "$WARMUP" ;; esac)" "$TMP/warmup.txt"
   done
 done
 
@@ -300,7 +323,11 @@ done
 # ---------------------------------------------------------------- summary
 printf '\nSummary: median over %d rounds (%ss each), wrk -t%s, loopback, %s cores shared by wrk and the servers\n' \
   "$ROUNDS" "$DURATION" "$THREADS" "$(nproc)"
-awk -v conns="$CONNECTIONS" -v goal_ratio="$GOAL_RATIO" -v goal_p99="$GOAL_ADDED_P99" '
+# Only Warning and above count: Kestrel's refusals of bad framing are logged at Debug on purpose (wrk cutting a
+# request in half when a run ends shows up there), and are not what the goal is about.
+warnings_after() { tail -n +"$(($2 + 1))" "$1" | grep -v '"LogLevel":"\(Trace\|Debug\|Information\)"' || true; }
+gateway_run_lines=$(warnings_after "$TMP/gateway.out" "$GATEWAY_START_LINES" | wc -l)
+awk -v conns="$CONNECTIONS" -v goal_ratio="$GOAL_RATIO" -v goal_p99="$GOAL_ADDED_P99" -v goal_yarp="$GOAL_YARP_CPU" -v log_lines="$gateway_run_lines" '
   function median(key,   n, i, j, t, a) {
     n = split(vals[key], a, " ")
     for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -317,15 +344,19 @@ awk -v conns="$CONNECTIONS" -v goal_ratio="$GOAL_RATIO" -v goal_p99="$GOAL_ADDED
       c = cs[k]
       printf "\n  %s connections\n", c
       printf "  %-8s %10s %9s %9s %12s %10s %8s\n", "arm", "req/s", "p50 ms", "p99 ms", "CPU us/req", "other CPU", "errors"
-      split("direct gateway nginx", arms, " ")
-      for (i = 1; i <= 3; i++) {
+      split("direct gateway yarp nginx", arms, " ")
+      for (i = 1; i <= 4; i++) {
         a = arms[i]
         rps[a] = median(c SUBSEP a SUBSEP "rps"); p50[a] = median(c SUBSEP a SUBSEP "p50"); p99[a] = median(c SUBSEP a SUBSEP "p99")
+        cpu[a] = median(c SUBSEP a SUBSEP "cpu")
         printf "  %-8s %10.0f %9.3f %9.3f %12.0f %9d%% %8d\n", a, rps[a], p50[a], p99[a], median(c SUBSEP a SUBSEP "cpu"), median(c SUBSEP a SUBSEP "oth"), bad[c SUBSEP a]
       }
       ratio_n = rps["gateway"] / rps["nginx"]
       printf "  gateway/direct req/s: %.2fx   gateway/nginx req/s: %.2fx   nginx/direct req/s: %.2fx\n", \
         rps["gateway"] / rps["direct"], ratio_n, rps["nginx"] / rps["direct"]
+      ratio_y = cpu["yarp"] > 0 ? cpu["gateway"] / cpu["yarp"] : 0
+      printf "  gateway/yarp: req/s %.2fx, CPU per request %.2fx (%d vs %d us): our middleware costs %+d us over YARP itself\n", \
+        rps["gateway"] / rps["yarp"], ratio_y, cpu["gateway"], cpu["yarp"], cpu["gateway"] - cpu["yarp"]
       added99 = p99["gateway"] - p99["direct"]
       printf "  added by the gateway over direct: p50 %+.3f ms, p99 %+.3f ms   (nginx adds p50 %+.3f ms, p99 %+.3f ms)\n", \
         p50["gateway"] - p50["direct"], added99, p50["nginx"] - p50["direct"], p99["nginx"] - p99["direct"]
@@ -334,13 +365,20 @@ awk -v conns="$CONNECTIONS" -v goal_ratio="$GOAL_RATIO" -v goal_p99="$GOAL_ADDED
         g2 = added99 <= goal_p99 ? "PASS" : "MISS"
         goals = goals sprintf("  goal gateway >= %.1fx nginx req/s at 16 connections: %.2fx  %s\n", goal_ratio, ratio_n, g1)
         goals = goals sprintf("  goal added p99 <= %.1f ms at 16 connections:        %+.3f ms  %s\n", goal_p99, added99, g2)
+        goals16 = sprintf("  goal gateway CPU/request <= %.2fx bare YARP:       %.2fx  %s\n", goal_yarp, ratio_y, (ratio_y > 0 && ratio_y <= goal_yarp ? "PASS" : "MISS"))
       }
     }
     printf "\nGoals (issue 2)\n%s", goals ? goals : "  (16 connections not measured; goals not judged)\n"
+    printf "\nGoals (issue 16)\n%s", goals16 ? goals16 : "  (16 connections not measured; CPU goal not judged)\n"
+    printf "  goal zero Warning/Error lines during the run:   %d  %s\n", log_lines, (log_lines == 0 ? "PASS" : "MISS")
     for (key in bad) if (bad[key] > 0) { split(key, kk, SUBSEP); printf "  WARNING: %d non-2xx/socket errors for %s at %s connections: figures are suspect\n", bad[key], kk[2], kk[1] }
   }
 ' "$RESULTS"
 
+if [ "$gateway_run_lines" -gt 0 ]; then
+  printf '\nWarning/Error lines written under load (first 5):\n'
+  warnings_after "$TMP/gateway.out" "$GATEWAY_START_LINES" | head -5 | cut -c1-400 | sed 's/^/  /'
+fi
 audit_lines=$( [ -f "$TMP/audit.jsonl" ] && wc -l <"$TMP/audit.jsonl" || echo 0)
 gateway_log_lines=$(wc -l <"$TMP/gateway.out")
 printf '\nGateway side effects during the run: %s audit lines, %s console log lines (Warning and above)\n' "$audit_lines" "$gateway_log_lines"

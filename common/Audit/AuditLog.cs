@@ -20,12 +20,16 @@ public sealed class AuditLog : BackgroundService
     private readonly TimeProvider _time;
     private readonly string? _path;
     private readonly Counter<long> _dropped;
-    private readonly ArrayBufferWriter<byte> _line = new(1024);
+    private readonly ArrayBufferWriter<byte> _line = new(64 * 1024);
+
+    /// <summary>Bytes per write: a file takes a large batch; a pipe only PIPE_BUF (4096) without interleaving.</summary>
+    private readonly int _maxWrite;
 
     public AuditLog(AgentConfig config, TimeProvider time, IMeterFactory meters)
     {
         _time = time;
         _path = string.IsNullOrWhiteSpace(config.Webhook.Audit.Path) ? null : config.Webhook.Audit.Path;
+        _maxWrite = _path is null ? 4096 : 64 * 1024;
         _dropped = meters.Create("Codeur.Audit").CreateCounter<long>("audit_records_dropped", description: "Audit records dropped because the sink fell behind.");
     }
 
@@ -66,12 +70,27 @@ public sealed class AuditLog : BackgroundService
 
     private async Task DrainAsync(Stream sink, CancellationToken cancellationToken)
     {
+        // Whatever has gathered goes out in as few writes as possible (one system call for many lines under load),
+        // each write made only of complete lines: O_APPEND puts a whole write at the end of the file, and on a pipe
+        // (standard output shared with the console logger) a write of at most PIPE_BUF bytes is never interleaved.
+        _line.ResetWrittenCount();
         while (_channel.Reader.TryRead(out var record))
         {
-            // One write per complete line: on a shared standard output, another writer's line never lands mid-record.
-            _line.ResetWrittenCount();
+            var start = _line.WrittenCount;
             WriteLine(_line, record);
+            if (_line.WrittenCount > _maxWrite && start > 0)
+            {
+                await sink.WriteAsync(_line.WrittenMemory[..start], cancellationToken);
+                var next = _line.WrittenMemory[start..].ToArray();
+                _line.ResetWrittenCount();
+                _line.Write(next);
+            }
+        }
+
+        if (_line.WrittenCount > 0)
+        {
             await sink.WriteAsync(_line.WrittenMemory, cancellationToken);
+            _line.ResetWrittenCount();
         }
 
         await sink.FlushAsync(cancellationToken);

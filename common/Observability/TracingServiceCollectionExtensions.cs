@@ -10,8 +10,8 @@ public static class TracingServiceCollectionExtensions
 {
     /// <summary>
     /// OpenTelemetry tracing: ASP.NET Core and HttpClient spans (W3C <c>traceparent</c> in and out) and the service's
-    /// own <paramref name="sources"/>. Spans are always made, so audit records carry a W3C trace and span id; they
-    /// leave the process only when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or
+    /// own <paramref name="sources"/>. The request's span is always made, so audit records carry a W3C trace and span
+    /// id; spans are recorded (tags, children) and leave the process only when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or
     /// <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>) is set, through the OTLP exporter, which reads the other standard
     /// variables itself (<c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, <c>_HEADERS</c>, <c>OTEL_SERVICE_NAME</c>, <c>OTEL_BSP_*</c>...).
     /// With an endpoint set the <paramref name="meters"/> go out over OTLP as well.
@@ -37,6 +37,13 @@ public static class TracingServiceCollectionExtensions
                 if (tracesExported)
                 {
                     tracing.AddOtlpExporter();
+                }
+                else
+                {
+                    // Nothing leaves the process: the request's span is still made (propagation data only), so audit
+                    // records keep their trace and span id and traceparent still flows on, but no span records tags,
+                    // events or children that nobody reads (issue 16: most of the per-request tracing cost).
+                    tracing.SetSampler(new AlwaysOffSampler());
                 }
             });
         if (metricsExported)

@@ -34,9 +34,6 @@ internal sealed class IntakeAnswer(HttpContext context, string platform, CallerI
         ? context.Response.WriteAsJsonAsync(new { type = 1 }, Aborted)
         : context.Response.WriteAsJsonAsync(new { status = "pong" }, Aborted);
 
-    /// <summary>Stores the acknowledgement for platforms that show the user nothing of this answer (GitHub, mentions, relays).</summary>
-    public Task AcknowledgeAsync(TaskRecord task, int position) => replies.AcceptedAsync(task, position);
-
     public async Task QueuedAsync(TaskRecord task, int position)
     {
         var text = $"Task `{task.Id}` queued: `{task.Command}` in project *{task.Project}* (position {position}).";

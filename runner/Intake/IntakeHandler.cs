@@ -16,7 +16,7 @@ namespace Codeur.Runner.Intake;
 /// </summary>
 internal sealed partial class IntakeHandler(
     IntakePipeline pipeline,
-    ITaskQueue queue,
+    AcknowledgedEnqueue enqueue,
     TaskCancellation tasks,
     WorkSignal signal,
     RunnerMetrics metrics,
@@ -101,7 +101,7 @@ internal sealed partial class IntakeHandler(
         EnqueueResult result;
         try
         {
-            result = await RunnerTracing.EnqueueAsync(queue, task, context.RequestAborted);
+            result = await enqueue.EnqueueAsync(task, context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -124,8 +124,7 @@ internal sealed partial class IntakeHandler(
 
         var created = result.Task!;
 
-        // The acknowledgement is stored before a worker is woken, so it is ahead of the ending in the outbox.
-        await answer.AcknowledgeAsync(created, result.QueuePosition);
+        // The acknowledgement was stored with the task (AcknowledgedEnqueue), ahead of any ending in the outbox.
         signal.Notify();
         audit.Write(new AuditRecord("task_queued")
         {

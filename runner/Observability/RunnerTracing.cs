@@ -16,12 +16,16 @@ internal static class RunnerTracing
     public static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>Enqueues inside an <c>enqueue</c> span whose context the task keeps.</summary>
-    public static async Task<EnqueueResult> EnqueueAsync(ITaskQueue queue, NewTask task, CancellationToken cancellationToken)
+    public static Task<EnqueueResult> EnqueueAsync(ITaskQueue queue, NewTask task, CancellationToken cancellationToken) =>
+        EnqueueAsync(queue.EnqueueAsync, task, cancellationToken);
+
+    /// <summary>Runs <paramref name="enqueue"/> inside an <c>enqueue</c> span whose context the task keeps.</summary>
+    public static async Task<EnqueueResult> EnqueueAsync(Func<NewTask, CancellationToken, Task<EnqueueResult>> enqueue, NewTask task, CancellationToken cancellationToken)
     {
         using var span = Source.StartActivity("enqueue");
         span?.SetTag("codeur.project", task.Project);
         span?.SetTag("codeur.command", task.Command);
-        var result = await queue.EnqueueAsync(task with { TraceParent = TraceParentOf(Activity.Current) }, cancellationToken);
+        var result = await enqueue(task with { TraceParent = TraceParentOf(Activity.Current) }, cancellationToken);
         span?.SetTag("codeur.enqueue.status", result.Status.ToString().ToLowerInvariant());
         span?.SetTag("codeur.task.id", result.Task?.Id);
         return result;

@@ -22,6 +22,7 @@ internal sealed partial class SqliteWriteBatcher : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     private readonly Task _loop;
+    private long _commits;
 
     public SqliteWriteBatcher(Func<CancellationToken, Task<SqliteConnection>> open, ILogger logger)
     {
@@ -42,6 +43,9 @@ internal sealed partial class SqliteWriteBatcher : IAsyncDisposable
 
         return operation.Completion;
     }
+
+    /// <summary>Batches committed so far: with many writers at once, fewer than the operations they carried.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
 
     public async ValueTask DisposeAsync()
     {
@@ -76,6 +80,7 @@ internal sealed partial class SqliteWriteBatcher : IAsyncDisposable
                 {
                     connection ??= await _open(CancellationToken.None);
                     await RunBatchAsync(connection, batch);
+                    Interlocked.Increment(ref _commits);
                 }
                 catch (Exception exception)
                 {

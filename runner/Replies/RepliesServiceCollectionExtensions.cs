@@ -38,9 +38,12 @@ internal static class RepliesServiceCollectionExtensions
                 sp.GetRequiredKeyedService<SqliteTaskQueue>(OutboxStoreKey), sp.GetRequiredService<TimeProvider>()));
         }
 
+        services.TryAddSingleton<ReplyReach>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplyReach>());
         services.TryAddSingleton<ReplyDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplyDispatcher>());
         services.TryAddSingleton<TaskReplies>();
+        services.TryAddSingleton<AcknowledgedEnqueue>();
         services.AddHostedService<ProgressReporter>();
 
         var replies = config.Webhook.Replies;

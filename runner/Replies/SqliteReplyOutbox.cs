@@ -10,37 +10,44 @@ internal sealed class SqliteReplyOutbox(SqliteTaskQueue store, TimeProvider time
 {
     private const string Columns = "r.id, r.task_id, r.platform, r.kind, r.context, r.content, r.attempts, r.expires_at, r.trace_parent";
 
+    /// <summary>The queue's store this outbox writes through (the intake stores an acknowledgement in the enqueue's transaction).</summary>
+    internal SqliteTaskQueue Store => store;
+
     public Task AddAsync(OutgoingReply reply, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reply);
+        var now = time.GetUtcNow();
         var content = JsonSerializer.Serialize(reply.Content, ReplyJsonContext.Default.ReplyContent);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return store.WriteAsync(async (connection, transaction) =>
-        {
-            if (reply.TaskId is not null && reply.Kind is ReplyKind.Progress or ReplyKind.Ending)
-            {
-                using var drop = SqliteTaskQueue.Command(connection, transaction,
-                    "DELETE FROM replies WHERE task_id = $task AND kind = 'progress' AND state = 'pending';");
-                drop.Parameters.AddWithValue("$task", reply.TaskId);
-                await drop.ExecuteNonQueryAsync(cancellationToken);
-            }
+        return store.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, reply, content, expiresAt, now, cancellationToken), cancellationToken);
+    }
 
-            // An acknowledgement that would arrive after the ending (a task that finished at once) is not worth posting.
-            using var insert = SqliteTaskQueue.Command(connection, transaction, """
-                INSERT INTO replies (task_id, platform, kind, context, content, state, next_attempt_at, expires_at, created_at, trace_parent)
-                SELECT $task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now, $trace_parent
-                WHERE $kind <> 'ack' OR NOT EXISTS (SELECT 1 FROM replies WHERE task_id = $task AND kind = 'ending');
-                """);
-            insert.Parameters.AddWithValue("$task", (object?)reply.TaskId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$platform", reply.Platform);
-            insert.Parameters.AddWithValue("$kind", reply.Kind.ToName());
-            insert.Parameters.AddWithValue("$context", reply.Context);
-            insert.Parameters.AddWithValue("$content", content);
-            insert.Parameters.AddWithValue("$now", now);
-            insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$trace_parent", (object?)reply.TraceParent ?? DBNull.Value);
-            return await insert.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+    /// <summary>Stores <paramref name="reply"/> (<paramref name="content"/> its serialised content) inside the caller's transaction on the queue's writer connection.</summary>
+    internal static async Task<int> InsertAsync(
+        SqliteConnection connection, SqliteTransaction transaction, OutgoingReply reply, string content, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (reply.TaskId is not null && reply.Kind is ReplyKind.Progress or ReplyKind.Ending)
+        {
+            var drop = SqliteTaskQueue.Prepared(connection, transaction,
+                "DELETE FROM replies WHERE task_id = $task AND kind = 'progress' AND state = 'pending';");
+            drop.Parameters.AddWithValue("$task", reply.TaskId);
+            await drop.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // An acknowledgement that would arrive after the ending (a task that finished at once) is not worth posting.
+        var insert = SqliteTaskQueue.Prepared(connection, transaction, """
+            INSERT INTO replies (task_id, platform, kind, context, content, state, next_attempt_at, expires_at, created_at, trace_parent)
+            SELECT $task, $platform, $kind, $context, $content, 'pending', $now, $expires, $now, $trace_parent
+            WHERE $kind <> 'ack' OR NOT EXISTS (SELECT 1 FROM replies WHERE task_id = $task AND kind = 'ending');
+            """);
+        insert.Parameters.AddWithValue("$task", (object?)reply.TaskId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$platform", reply.Platform);
+        insert.Parameters.AddWithValue("$kind", reply.Kind.ToName());
+        insert.Parameters.AddWithValue("$context", reply.Context);
+        insert.Parameters.AddWithValue("$content", content);
+        insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$expires", expiresAt.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$trace_parent", (object?)reply.TraceParent ?? DBNull.Value);
+        return await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public Task<IReadOnlyList<StoredReply>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>

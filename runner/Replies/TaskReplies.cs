@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Microsoft.Data.Sqlite;
 
 namespace Codeur.Runner.Replies;
 
@@ -14,6 +16,7 @@ internal sealed partial class TaskReplies(
     IReplyOutbox outbox,
     ReplyFormatter formatter,
     ReplyDispatcher dispatcher,
+    ReplyReach reach,
     AgentConfig config,
     TimeProvider time,
     Observability.RunnerMetrics metrics,
@@ -40,34 +43,65 @@ internal sealed partial class TaskReplies(
         };
     }
 
+    /// <summary>
+    /// True when a task from <paramref name="platform"/> gets an acknowledgement stored: the platform showed nothing
+    /// (<see cref="NeedsAck"/>) and an acknowledgement can leave, which takes the platform's token (<see cref="ReplyReach"/>).
+    /// </summary>
+    public bool WantsAck(string platform, string? replyContext) => reach.HasToken(platform) && NeedsAck(platform, replyContext);
+
     public Task AcceptedAsync(TaskRecord task, int position)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return NeedsAck(task.Platform, task.ReplyContext)
-            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, () => formatter.Ack(task, position))
+        return WantsAck(task.Platform, task.ReplyContext)
+            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, task.CreatedAt, () => formatter.Ack(task, position))
             : Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Stores the acknowledgement of a task just created inside the enqueue's own transaction (the outbox shares the
+    /// queue's SQLite file): one commit for both. The caller checked <see cref="WantsAck"/> and calls <see cref="Stored"/> after the commit.
+    /// </summary>
+    public Task StoreAckAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, int position, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var reply = new OutgoingReply
+        {
+            Platform = task.Platform,
+            TaskId = task.Id,
+            Kind = ReplyKind.Ack,
+            Context = task.ReplyContext!,
+            Content = formatter.Ack(task, position),
+            TraceParent = task.TraceParent,
+        };
+        var now = time.GetUtcNow();
+        var content = JsonSerializer.Serialize(reply.Content, ReplyJsonContext.Default.ReplyContent);
+        return SqliteReplyOutbox.InsertAsync(connection, transaction, reply, content, now + _expiry, now, cancellationToken);
+    }
+
+    /// <summary>Wakes the dispatcher after replies were committed by someone else's transaction.</summary>
+    public void Stored() => dispatcher.Notify();
+
     public Task RejectedAsync(string platform, string? replyContext, string message) =>
         CanReply(platform) && replyContext is not null
-            ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, () => formatter.Rejection(message, time.GetUtcNow()))
+            ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, time.GetUtcNow(), () => formatter.Rejection(message, time.GetUtcNow()))
             : Task.CompletedTask;
 
     public Task EndedAsync(TaskRecord task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, () => formatter.Ending(task));
+        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, task.CreatedAt, () => formatter.Ending(task));
     }
 
     public Task ProgressAsync(TaskRecord task, TimeSpan elapsed, string output)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, () => formatter.Progress(task, elapsed, output));
+        return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, task.CreatedAt, () => formatter.Progress(task, elapsed, output));
     }
 
-    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, Func<ReplyContent> content)
+    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, DateTimeOffset receivedAt, Func<ReplyContent> content)
     {
-        if (!CanReply(platform) || replyContext is null)
+        // A reply with no way out (no token, no live callback) would only be stored, retried and given up: not stored.
+        if (!CanReply(platform) || replyContext is null || !reach.CanDeliver(platform, kind, ReplyContext.Parse(replyContext), receivedAt))
         {
             return;
         }

@@ -88,6 +88,43 @@ public sealed class ProcessFaultTests
     }
 
     [Fact]
+    public async Task ConcurrentWebhooksThenRunnerSigkill_EveryTaskAnswered202IsOnDisk()
+    {
+        // Issue 16: enqueues are committed in groups; a 202 still leaves only after its group's commit. Killed the moment
+        // the last answer arrives, the runner has every task it answered for in its SQLite file.
+        await Suite.RequireDockerAsync();
+        await using var system = await CodeurSystem.StartAsync(workers: 1);
+        var requests = Suite.Scale(300, 3000);
+        var accepted = new ConcurrentBag<string>();
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 32 };
+        using var client = new HttpClient(handler) { BaseAddress = system.GatewayUrl, Timeout = TimeSpan.FromSeconds(60) };
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = TestContext.Current.CancellationToken }, async (n, token) =>
+        {
+            var body = JsonSerializer.Serialize(new
+            {
+                action = "created",
+                issue = new { number = n, title = "t" },
+                comment = new { id = n, body = $"!agent run 'group commit {n}'", user = new { login = "octo", type = "User" }, author_association = "OWNER" },
+                repository = new { full_name = "acme/backend" },
+                sender = new { login = "octo", type = "User" },
+            });
+            using var response = await client.SendAsync(CodeurSystem.GitHub("issue_comment", body, Guid.NewGuid().ToString()), token);
+            var answer = await response.Content.ReadAsStringAsync(token);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {answer}");
+            using var json = JsonDocument.Parse(answer);
+            accepted.Add(json.RootElement.GetProperty("task_id").GetString()!);
+        });
+
+        await system.Runner!.KillAsync();
+        var stored = (await TaskStore.ReadAsync(Path.Combine(system.Directory, "codeur.db"))).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(requests, accepted.Count);
+        Assert.All(accepted, id => Assert.Contains(id, stored));
+
+        Suite.Report("fault_runner_sigkill_after_group_commit", new { accepted = accepted.Count, stored = stored.Count, tasks_lost = 0 });
+    }
+
+    [Fact]
     public async Task GatewayRestartedUnderLoad_EveryDeliveryAnsweredEventuallyAndRunsExactlyOnce()
     {
         await Suite.RequireDockerAsync();

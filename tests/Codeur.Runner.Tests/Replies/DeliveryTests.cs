@@ -182,23 +182,6 @@ public sealed partial class DeliveryTests
         }
     }
 
-    [Fact]
-    public async Task GitHubToken_Missing_ReplyGivenUpMeteredAndAudited()
-    {
-        await using var fake = await FakePlatformServer.StartAsync();
-        var config = Config(fake).Replace($"github_token: \"{GitHubToken}\"", "github_token: \"\"", StringComparison.Ordinal);
-        await using var host = await RunnerHost.StartAsync(EndingExecutor(), extraConfig: config);
-
-        using var response = await GitHubCommentAsync(host, "run --project backend ending:succeeded");
-        var id = await TaskIdAsync(response);
-        await host.WaitForFinalAsync(id);
-
-        await WaitUntilAsync(async () => Regex.IsMatch(await ScrapeAsync(host), "replies_expired_total\\{[^}]*kind=\"ending\"[^}]*platform=\"github\"[^}]*\\} 1"));
-        Assert.Matches("replies_expired_total\\{[^}]*kind=\"ack\"[^}]*platform=\"github\"[^}]*\\} 1", await ScrapeAsync(host));
-        Assert.Empty(fake.Requests);
-        Assert.Equal(0, await host.Services.GetRequiredService<IReplyOutbox>().PendingCountAsync(Ct));
-    }
-
     private static async Task<string> ScrapeAsync(RunnerHost host)
     {
         using var metrics = await host.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative)));

@@ -121,6 +121,10 @@
         state.before = page.next || null;
       }
       $('older').hidden = !state.before;
+      const current = page.tasks.find((t) => t.task_id === state.selected);
+      if (current) {
+        $('d-duration').textContent = duration(current.duration_ms) || 'not started';
+      }
       const active = page.tasks.filter((t) => t.state === 'queued' || t.state === 'running').length;
       $('summary').textContent = `${page.tasks.length + state.older.length} shown, ${active} queued or running`;
       showError('');

@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Codeur.IntegrationTests.EndToEnd;
+using Codeur.IntegrationTests.Publishing;
 using Codeur.IntegrationTests.Sandbox;
+using Codeur.IntegrationTests.Sandbox.Agents;
 using PuppeteerSharp;
 
 namespace Codeur.IntegrationTests.Ui;
@@ -168,6 +170,46 @@ public sealed partial class TaskPageTests(DockerFixture docker, ChromiumFixture 
         Assert.Equal(1, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#detail img').length"));
         Assert.StartsWith("script-src", await page.EvaluateExpressionAsync<string>("window.blocked[0]"), StringComparison.Ordinal);
         Assert.True(await page.EvaluateExpressionAsync<bool>("window.pwned === undefined"));
+    }
+
+    [Fact]
+    public async Task Page_FinishedRunOnAGitProject_ShowsBranchCommitsAndPullRequestLink()
+    {
+        docker.RequireDocker();
+        var browser = chromium.Require();
+        await using var kit = await PublishingTestKit.StartAsync(docker);
+        using var project = new ProjectDirectory();
+        await AgentTestKit.InitRepositoryAsync(project);
+        var remote = await kit.Forge.CreateRepositoryAsync("demo", project.Path);
+        // The run template writes a file into the project; the runner commits it on the task's branch, pushes it to
+        // the forge and opens the pull request there.
+        var mapping = $$"""
+              github_token: "{{PublishingTestKit.Token}}"
+              project_mapping:
+                - {pattern: "backend", path: "{{project.Path}}", name: backend, publish: {mode: pull_request, remote: "{{remote}}", api_url: "{{kit.Forge.ApiUrl}}", repository: "{{PublishingTestKit.Repository}}", network: "{{kit.Network}}"} }
+            """;
+        await using var system = await CodeurSystem.StartAsync(UiEnabled, mappingYaml: mapping);
+        var id = await PostTaskAsync(system, "add a note for the page");
+        var task = await system.WaitFinishedAsync(id, TimeSpan.FromSeconds(180));
+        Assert.Equal("succeeded", task.GetProperty("state").GetString());
+        var git = task.GetProperty("git");
+        var url = git.GetProperty("publication").GetProperty("pull_request_url").GetString()!;
+
+        await using var page = await OpenAsync(browser, system, CodeurSystem.Token);
+        await page.WaitForSelectorAsync($"tr[data-id='{id}'][data-state='succeeded']", new WaitForSelectorOptions { Timeout = WaitMs });
+        await page.ClickAsync($"tr[data-id='{id}']");
+        await page.WaitForSelectorAsync("#pr-link", new WaitForSelectorOptions { Timeout = WaitMs });
+
+        Assert.Equal(url, await page.EvaluateExpressionAsync<string>("document.getElementById('pr-link').href"));
+        Assert.Equal("https://github.example/acme/demo/pull/1", url);
+        var shown = await page.EvaluateExpressionAsync<string>("document.getElementById('d-git').textContent");
+        Assert.Contains("branch codeur/" + id, shown, StringComparison.Ordinal);
+        foreach (var commit in git.GetProperty("commits").EnumerateArray())
+        {
+            Assert.Contains(commit.GetProperty("sha").GetString()![..12] + " " + commit.GetProperty("subject").GetString(), shown, StringComparison.Ordinal);
+        }
+
+        await Screenshots.SaveAsync(page, "6-git-result-and-pull-request");
     }
 
     private static IEnumerable<int> Ticks(string log) =>

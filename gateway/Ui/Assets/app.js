@@ -9,7 +9,7 @@
   const LOG_CAP = 512 * 1024; // characters kept in the log view; older text is dropped from the top
   const $ = (id) => document.getElementById(id);
 
-  const state = { selected: null, follow: null, timer: null, before: null, older: [] };
+  const state = { selected: null, follow: null, timer: null, before: null, older: [], refreshes: 0 };
 
   // The token lives in this tab's session storage only: gone when the tab closes, never shared with other tabs,
   // never in localStorage or a cookie.
@@ -111,10 +111,15 @@
   }
 
   async function refresh() {
+    // An answer to an older refresh (other filters, a slower poll) must not overwrite a newer one.
+    const ticket = ++state.refreshes;
     try {
       const query = filters();
       query.set('limit', '50');
       const page = await json('tasks?' + query);
+      if (ticket !== state.refreshes) {
+        return;
+      }
       const body = document.querySelector('#tasks tbody');
       body.replaceChildren(...page.tasks.map(row), ...state.older.map(row));
       if (state.older.length === 0) {

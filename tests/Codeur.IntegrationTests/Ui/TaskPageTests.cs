@@ -87,6 +87,24 @@ public sealed partial class TaskPageTests(DockerFixture docker, ChromiumFixture 
         Assert.True(await page.EvaluateExpressionAsync<bool>("document.getElementById('cancel').hidden"));
         await WaitUntilAsync(async () => (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=codeur.task={id}")).Count == 0, "the task's container is still there");
         await Screenshots.SaveAsync(page, "3-cancelled");
+
+        // The filters go to the runner: another state or project hides the task, its own state and requester show it.
+        const string Row = "id => document.querySelector(`tr[data-id='${id}']`) !== null";
+        await FilterAsync(page, state: "running");
+        await WaitForAsync(page, "id => document.querySelector(`tr[data-id='${id}']`) === null", id);
+        await FilterAsync(page, state: "cancelled", requester: "TOKEN:DEF");
+        await WaitForAsync(page, Row, id);
+        await FilterAsync(page, state: "cancelled", project: "frontend");
+        await WaitForAsync(page, "id => document.querySelector(`tr[data-id='${id}']`) === null", id);
+        await FilterAsync(page, state: "", project: "backend");
+        await WaitForAsync(page, Row, id);
+    }
+
+    private static async Task FilterAsync(IPage page, string state, string project = "", string requester = "")
+    {
+        await page.SelectAsync("#f-state", state);
+        await page.EvaluateFunctionAsync("(p, r) => { document.getElementById('f-project').value = p; document.getElementById('f-requester').value = r; }", project, requester);
+        await page.ClickAsync("#filters button[type=submit]");
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Codeur.Gateway.Observability;
 using Codeur.Gateway.RateLimiting;
 using Codeur.Gateway.Spool;
 using Codeur.Gateway.Tls;
+using Codeur.Gateway.Ui;
 using Codeur.Hosting;
 using Codeur.Http;
 
@@ -21,6 +22,7 @@ builder.Services.AddGatewayRateLimiting();
 builder.Services.AddGatewayAuthentication();
 builder.Services.AddRunnerForwarding(config);
 builder.Services.AddRunnerSpool(config);
+builder.Services.AddUi();
 
 var app = builder.Build();
 app.WarnIfPlaintext(config);
@@ -38,6 +40,7 @@ app.UseRateLimiter();
 
 app.MapGatewayObservability();
 app.MapRunnerForwarding();
+app.MapUi();
 app.MapFallback(context => JsonError.WriteAsync(context, StatusCodes.Status404NotFound, "no such route"));
 
 app.Run();

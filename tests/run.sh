@@ -31,6 +31,8 @@ command -v redis-server >/dev/null || { log "installing redis-server"; apt_insta
 command -v prometheus >/dev/null || { log "installing prometheus"; apt_install prometheus
   # The package starts a system-wide daemon where policy allows; the test runs its own, so stop that one.
   [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus stop >/dev/null 2>&1 || true; }
+# The /ui page tests (tests/Codeur.IntegrationTests/Ui) drive Debian's headless chromium; screenshots land in TestResults/ui-screenshots/.
+command -v chromium >/dev/null || { log "installing chromium"; apt_install chromium; }
 command -v docker-compose >/dev/null || { log "installing docker-compose"; apt_install docker-compose; }
 # The README test (Codeur.Deploy.Tests/Readme) runs the README's commands as written: curl and openssl, and `ip` to bring
 # up loopback in the network namespace it gives the quickstart.

@@ -67,7 +67,9 @@ public static class AgentConfigLoader
         config ??= new AgentConfig();
 
         // Before the other service's secrets go: a signing key the gateway holds still obliges the runner's allowlists.
-        var allowlists = AgentConfigValidator.ValidatePlatformAllowlists(config.Webhook).ToList();
+        // So does a forge credential the gateway never holds (a publishing project needs the runner's token).
+        var allowlists = AgentConfigValidator.ValidatePlatformAllowlists(config.Webhook)
+            .Concat(AgentConfigValidator.ValidatePublishCredentials(config.Webhook)).ToList();
         SecretOwnership.Drop(audience, config);
         errors.AddRange(allowlists.Concat(AgentConfigValidator.Validate(config)).Select(e => Locate(e, parser.KeyLines)).Distinct());
         if (errors.Count > 0)

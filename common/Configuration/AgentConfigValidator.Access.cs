@@ -26,6 +26,10 @@ public static partial class AgentConfigValidator
         }
     }
 
+    /// <summary>Every publishing project has a forge credential; run by the loader before the other service's secrets are dropped.</summary>
+    internal static IEnumerable<ConfigError> ValidatePublishCredentials(WebhookSection w) =>
+        w.ProjectMapping.SelectMany((entry, i) => PublishSectionValidator.ValidateCredential(entry.Publish, $"webhook.project_mapping[{i}].publish", w.GithubToken));
+
     /// <summary>Workspace and guild allowlists, and the per-project <c>allow</c> and <c>commands</c> rules.</summary>
     private static IEnumerable<ConfigError> ValidateAccess(WebhookSection w)
     {

@@ -82,7 +82,7 @@ public static partial class AgentConfigValidator
                 yield return new($"{at}.path", "is required");
             }
 
-            foreach (var error in PublishSectionValidator.Validate(entry.Publish, $"{at}.publish", w.GithubToken))
+            foreach (var error in PublishSectionValidator.Validate(entry.Publish, $"{at}.publish"))
             {
                 yield return error;
             }

@@ -5,7 +5,7 @@ namespace Codeur.Configuration;
 /// <summary>Checks one <c>project_mapping[].publish</c> section; messages name the key, never the value.</summary>
 public static partial class PublishSectionValidator
 {
-    public static IEnumerable<ConfigError> Validate(PublishSection publish, string at, string? githubToken)
+    public static IEnumerable<ConfigError> Validate(PublishSection publish, string at)
     {
         ArgumentNullException.ThrowIfNull(publish);
         if (publish.Mode is not (PublishSection.None or PublishSection.Branch or PublishSection.PullRequest))
@@ -39,11 +39,6 @@ public static partial class PublishSectionValidator
             yield return new($"{at}.api_url", "must be an absolute URL");
         }
 
-        if (string.IsNullOrEmpty(publish.Token ?? githubToken))
-        {
-            yield return new($"{at}.token", "is required to publish (or set github_token)");
-        }
-
         if (publish.Network is not null && !NetworkName().IsMatch(publish.Network))
         {
             yield return new($"{at}.network", "must be a Docker network name");
@@ -52,6 +47,20 @@ public static partial class PublishSectionValidator
         if (publish.Mode == PublishSection.PullRequest && remote is not null && RepositoryOf(publish, remote) is null)
         {
             yield return new($"{at}.repository", "cannot be derived from the remote's path; set owner/name");
+        }
+    }
+
+    /// <summary>
+    /// A publishing project has a forge credential (its own or <c>github_token</c>). Checked by the loader before the
+    /// gateway drops the runner's secrets (<see cref="SecretOwnership"/>): the gateway never holds them, yet must not
+    /// start on a file that the runner would refuse, nor refuse one that the runner accepts.
+    /// </summary>
+    public static IEnumerable<ConfigError> ValidateCredential(PublishSection publish, string at, string? githubToken)
+    {
+        ArgumentNullException.ThrowIfNull(publish);
+        if (publish.Mode != PublishSection.None && string.IsNullOrEmpty(publish.Token ?? githubToken))
+        {
+            yield return new($"{at}.token", "is required to publish (or set github_token)");
         }
     }
 

@@ -76,4 +76,7 @@ public sealed class WebhookSection
 
     /// <summary>Discord guilds allowed (<c>discord.guilds</c>).</summary>
     public DiscordSection Discord { get; set; } = new();
+
+    /// <summary>The gateway's task page at <c>/ui</c>; off by default.</summary>
+    public UiSection Ui { get; set; } = new();
 }

@@ -12,6 +12,7 @@ internal static class GatewayRoutes
         new("github", "github", "/webhook/github", ["POST"], "github"),
         new("slack", "slack", "/webhook/slack", ["POST"], "slack"),
         new("discord", "discord", "/webhook/discord", ["POST"], "discord"),
+        new("task-list", "api", "/api/tasks", ["GET"], "task-read"),
         new("task-read", "api", "/api/tasks/{id}/{**logs}", ["GET"], "task-read"),
         new("task-cancel", "api", "/api/tasks/{id}/cancel", ["POST"], "task-cancel"),
         new("api", "api", "/api/{**rest}", ["GET", "POST"], "bearer"),

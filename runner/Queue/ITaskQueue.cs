@@ -52,6 +52,12 @@ public interface ITaskQueue
 
     Task<IReadOnlyList<TaskRecord>> RecentAsync(int count, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Tasks matching <paramref name="query"/>, newest first, without <see cref="TaskRecord.Output"/> (up to
+    /// <c>sandbox.output_limit</c> each: a listing reads the summary, the task route the output). See <see cref="TaskPage"/>.
+    /// </summary>
+    Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken);
+
     Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken);
 
     /// <summary>Checks the store answers (for /health).</summary>

@@ -304,4 +304,46 @@ internal static class RedisQueueScripts
         end
         return out
         """;
+
+    /// <summary>
+    /// ARGV: prefix, before (exclusive seq, or empty), limit, budget, states (comma-separated names, or empty for all),
+    /// project (or empty), requester text (lower case, or empty). Walks <c>P:all</c> newest first, examining at most
+    /// budget tasks so one call never holds the server long, and returns {records without output..., next seq or ''}.
+    /// </summary>
+    public const string List = Common + """
+        local before, limit, budget = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+        local states, project, requester = nil, ARGV[6], ARGV[7]
+        if ARGV[5] ~= '' then
+          states = {}
+          for name in string.gmatch(ARGV[5], '[^,]+') do states[name] = true end
+        end
+        local max = before == '' and '+inf' or ('(' .. before)
+        local ids = redis.call('ZREVRANGEBYSCORE', P .. ':all', max, '-inf', 'WITHSCORES', 'LIMIT', 0, budget + 1)
+        local out, examined, next = {}, 0, ''
+        for i = 1, #ids, 2 do
+          if examined == budget then
+            next = ids[i - 1]
+            break
+          end
+          examined = examined + 1
+          local t = redis.call('HMGET', tk(ids[i]), 'state', 'project', 'requester')
+          if t[1] and (states == nil or states[t[1]]) and (project == '' or t[2] == project)
+              and (requester == '' or string.find(string.lower(t[3]), requester, 1, true)) then
+            if #out == limit then
+              next = ids[i - 1] -- the score of the previous entry: everything older than it is still to see
+              break
+            end
+            local flat, summary = record(ids[i]), {}
+            for j = 1, #flat, 2 do
+              if flat[j] ~= 'output' then
+                table.insert(summary, flat[j])
+                table.insert(summary, flat[j + 1])
+              end
+            end
+            table.insert(out, summary)
+          end
+        end
+        table.insert(out, next)
+        return out
+        """;
 }

@@ -227,6 +227,39 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         return [.. result.Select(ReadRecord)];
     }
 
+    /// <summary>Tasks examined per script call at most: a filter that matches little never holds the server for long.</summary>
+    internal const int ListBudget = 1000;
+
+    public async Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit);
+        var states = query.States is null ? "" : string.Join(',', query.States.Select(s => s.ToName()));
+        if (query.States is { Count: 0 })
+        {
+            return new TaskPage([], null);
+        }
+
+        var result = (RedisResult[])(await EvalAsync(RedisQueueScripts.List,
+            [_prefix, query.Before?.ToString(CultureInfo.InvariantCulture) ?? "", query.Limit, ListBudget, states, query.Project ?? "",
+                AsciiLower(query.Requester)],
+            cancellationToken))!;
+        var next = (string?)result[^1];
+        return new TaskPage(
+            [.. result[..^1].Select(ReadRecord)],
+            string.IsNullOrEmpty(next) ? null : (long)double.Parse(next, CultureInfo.InvariantCulture));
+    }
+
+    // Lua's string.lower folds ASCII only; fold the needle the same way so both sides agree.
+    private static string AsciiLower(string? text) =>
+        text is null ? "" : string.Create(text.Length, text, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = source[i] is >= 'A' and <= 'Z' ? (char)(source[i] + 32) : source[i];
+            }
+        });
+
     public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync(cancellationToken);

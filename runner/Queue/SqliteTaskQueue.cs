@@ -46,6 +46,11 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> PreparedCommands = new();
 
+    // Columns with the output left out (NULL in its place, so ReadRecord's ordinals hold): listings never read it.
+    private const string SummaryColumns =
+        "seq, id, platform, command, args, project, project_path, requester, repository, dedupe_key, reply_context, " +
+        "state, cancel_requested, exit_code, error, NULL, owner, container_id, created_at, started_at, finished_at, git, worktree, trace_parent";
+
     private readonly string _path = Path.GetFullPath(options.Path);
     private readonly int _capacity = options.Capacity;
     private readonly Lock _initLock = new();
@@ -323,6 +328,54 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             select.Parameters.AddWithValue("$count", count);
             return await ReadAllAsync(select, cancellationToken);
         }, cancellationToken);
+    }
+
+    public async Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit);
+        var tasks = await ReadAsync(async connection =>
+        {
+            using var select = Command(connection, null, "");
+            var where = new List<string>();
+            if (query.Before is { } before)
+            {
+                where.Add("seq < $before");
+                select.Parameters.AddWithValue("$before", before);
+            }
+
+            if (query.States is { } states)
+            {
+                var names = states.Select((state, i) => (Name: "$state" + i, Value: state.ToName())).ToList();
+                where.Add($"state IN ({(names.Count == 0 ? "NULL" : string.Join(", ", names.Select(n => n.Name)))})");
+                foreach (var (name, value) in names)
+                {
+                    select.Parameters.AddWithValue(name, value);
+                }
+            }
+
+            if (query.Project is { } project)
+            {
+                where.Add("project = $project");
+                select.Parameters.AddWithValue("$project", project);
+            }
+
+            if (query.Requester is { } requester)
+            {
+                // instr, not LIKE: the text is matched literally (no % or _ wildcards), case folded the same way as .NET for ASCII.
+                where.Add("instr(lower(requester), lower($requester)) > 0");
+                select.Parameters.AddWithValue("$requester", requester);
+            }
+
+            select.CommandText = $"SELECT {SummaryColumns} FROM tasks {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY seq DESC LIMIT $limit;";
+            select.Parameters.AddWithValue("$limit", query.Limit + 1);
+            return await ReadAllAsync(select, cancellationToken);
+        }, cancellationToken);
+
+        // One row more than asked says whether anything older matches.
+        return tasks.Count > query.Limit
+            ? new TaskPage(tasks[..query.Limit], tasks[query.Limit - 1].Sequence)
+            : new TaskPage(tasks, null);
     }
 
     public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) =>

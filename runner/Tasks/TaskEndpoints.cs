@@ -8,13 +8,14 @@ using Codeur.Runner.Queue;
 
 namespace Codeur.Runner.Tasks;
 
-/// <summary>The task API: read a task, follow its output, cancel it, and the <c>/status</c> overview.</summary>
+/// <summary>The task API: list tasks, read one, follow its output, cancel it, and the <c>/status</c> overview.</summary>
 internal static class TaskEndpoints
 {
     private static readonly TimeSpan ClaimGrace = TimeSpan.FromSeconds(2);
 
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapGet("/api/tasks", TaskListEndpoint.HandleAsync);
         endpoints.MapGet("/api/tasks/{id}", GetAsync);
         endpoints.MapGet("/api/tasks/{id}/logs", FollowAsync);
         endpoints.MapPost("/api/tasks/{id}/cancel", CancelAsync);

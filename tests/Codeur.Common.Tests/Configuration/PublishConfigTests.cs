@@ -69,4 +69,20 @@ public sealed class PublishConfigTests
 
         Assert.Contains("project_mapping[0].publish.token", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_PublishForTheGateway_StartsWithoutTheRunnersTokenAndWithoutItsVariable()
+    {
+        // The gateway never holds github_token (nor needs its variable); that must not make a publishing project invalid there.
+        const string yaml = "webhook:\n  github_token: \"${GITHUB_TOKEN}\"\n  project_mapping:\n    - {pattern: a, path: /srv/a, publish: {mode: branch, remote: 'https://github.com/a/b.git'}}\n";
+
+        var gateway = AgentConfigLoader.Load(yaml, _ => null, audience: ConfigAudience.Gateway);
+        var runner = AgentConfigLoader.Load(yaml, name => name == "GITHUB_TOKEN" ? "ghp_example" : null, audience: ConfigAudience.Runner);
+        var refused = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(yaml.Replace("  github_token: \"${GITHUB_TOKEN}\"\n", "", StringComparison.Ordinal), _ => null, audience: ConfigAudience.Gateway));
+
+        Assert.Null(gateway.Webhook.GithubToken);
+        Assert.Equal(PublishSection.Branch, gateway.Webhook.ProjectMapping[0].Publish.Mode);
+        Assert.Equal("ghp_example", runner.Webhook.GithubToken);
+        Assert.Contains("project_mapping[0].publish.token", refused.Message, StringComparison.Ordinal);
+    }
 }

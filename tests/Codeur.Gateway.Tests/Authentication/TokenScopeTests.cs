@@ -109,6 +109,8 @@ public sealed class TokenScopeTests
 
     [Theory]
     [InlineData(Reader, "GET", "/api/tasks/t-1", true)]
+    [InlineData(Reader, "GET", "/api/tasks?state=running", true)]
+    [InlineData(Canceller, "GET", "/api/tasks", false)]
     [InlineData(Reader, "GET", "/api/tasks/t-1/logs", true)]
     [InlineData(Reader, "POST", "/api/tasks/t-1/cancel", false)]
     [InlineData(Reader, "POST", "/api/tasks", false)]

@@ -9,7 +9,8 @@ namespace Codeur.IntegrationTests.EndToEnd;
 /// <summary>
 /// Gateway and runner as real processes on loopback, one temporary directory holding the config, the SQLite
 /// queue, the audit trail and the projects. The run template writes the task text verbatim to a file in the
-/// project (so a test can prove what arrived) and sleeps when the text starts with "slow".
+/// project (so a test can prove what arrived) and sleeps when the text starts with "slow"; "ticking" prints a line
+/// every 0.3 s for 45 s (a log to follow live).
 /// </summary>
 public sealed class CodeurSystem : IAsyncDisposable
 {
@@ -101,7 +102,7 @@ public sealed class CodeurSystem : IAsyncDisposable
                 memory: "256m"
                 cpus: 1
                 sweep_interval: 5
-                commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; chatty*) for i in 1 2 3; do echo line-$i; sleep 0.4; done;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
+                commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; chatty*) for i in 1 2 3; do echo line-$i; sleep 0.4; done;; ticking*) for i in $(seq 1 150); do echo tick-$i; sleep 0.3; done;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
               {queueYaml?.Replace("{directory}", directory, StringComparison.Ordinal) ?? $"queue: {"{"}backend: sqlite, path: \"{directory}/codeur.db\"{"}"}"}
               audit: {"{"}path: "{directory}/audit.log"{"}"}
             {extraYaml}

@@ -48,6 +48,8 @@ internal sealed class ClaimGateQueue(ITaskQueue inner) : ITaskQueue
 
     public Task<IReadOnlyList<TaskRecord>> RecentAsync(int count, CancellationToken cancellationToken) => inner.RecentAsync(count, cancellationToken);
 
+    public Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
+
     public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) => inner.GetStatsAsync(cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 
@@ -25,7 +27,13 @@ public static class TestContainers
     static TestContainers()
     {
         // Set here, where every fixture's builder comes from, so a developer's plain `dotnet test` needs no setup.
+        // Both before Testcontainers' settings are first read: they probe the engine once, at the API version given.
         Environment.SetEnvironmentVariable("TESTCONTAINERS_RYUK_DISABLED", "true");
+        if (Environment.GetEnvironmentVariable("DOCKER_API_VERSION") is not { Length: > 0 } && EngineApiVersion() is { } version)
+        {
+            Environment.SetEnvironmentVariable("DOCKER_API_VERSION", version);
+        }
+
         TestcontainersSettings.ResourceReaperEnabled = false;
     }
 
@@ -83,6 +91,42 @@ public static class TestContainers
         }
 
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    /// <summary>
+    /// The engine's own API version (<c>GET /version</c> on an unversioned path, which every engine serves). The Docker
+    /// client Testcontainers uses speaks a newer version than Debian's engine 20.10 (API 1.41) accepts unless told
+    /// which one to speak; pinning 1.41 instead would fail on engines that dropped it. Null when the engine is not on
+    /// a local socket or does not answer: Testcontainers then reports that itself.
+    /// </summary>
+    private static string? EngineApiVersion()
+    {
+        var host = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } given ? given : "unix:///var/run/docker.sock";
+        if (!host.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var socket = host["unix://".Length..];
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var connection = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await connection.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
+                return new NetworkStream(connection, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var version = JsonDocument.Parse(client.GetStringAsync(new Uri("http://docker/version")).GetAwaiter().GetResult());
+            return version.RootElement.GetProperty("ApiVersion").GetString();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException or TaskCanceledException or JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static async Task<string> ResolveImageAsync(string server)

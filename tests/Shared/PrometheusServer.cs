@@ -62,7 +62,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             var port = FreePort();
             var container = TestContainers.Builder(image, "prometheus")
                 .WithCreateParameterModifier(parameters => (parameters.HostConfig ??= new HostConfig()).NetworkMode = "host")
-                .WithResourceMapping(config, "/etc/prometheus/codeur-test.yml")
+                .WithResourceMapping(config, FilePath.Of("/etc/prometheus/codeur-test.yml"))
                 .WithCommand(
                     "--config.file=/etc/prometheus/codeur-test.yml",
                     "--storage.tsdb.path=/tmp/prometheus",

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
-using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
 
 namespace Codeur.Tests.Shared;
@@ -21,6 +20,9 @@ public class RedisServer : IAsyncLifetime
     private string? _unavailable;
 
     public int Port { get; private set; }
+
+    /// <summary>The container's id once started.</summary>
+    public string? ContainerId => _container?.Id;
 
     /// <summary>A StackExchange.Redis connection string for this server.</summary>
     public string Connection => $"127.0.0.1:{Port},abortConnect=false";
@@ -76,7 +78,7 @@ public class RedisServer : IAsyncLifetime
             return;
         }
 
-        using var client = TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder(Guid.NewGuid()).Build();
+        using var client = TestContainers.CreateDockerClient();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await client.Containers.KillContainerAsync(_container.Id, new ContainerKillParameters { Signal = "KILL" }, timeout.Token);
         // Killed means gone for a client: wait until the published port refuses.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using Docker.DotNet;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 
@@ -47,6 +48,13 @@ public static class TestContainers
             .WithName($"codeur-test-{server}-{Guid.NewGuid():N}"[..32])
             .WithLabel(Label, server)
             .WithLabel(OwnerLabel, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// A Docker client on the engine Testcontainers uses, for what it does not offer (a SIGKILL, an inspect). Through this
+    /// class so that the API version above is settled before Testcontainers' settings probe the engine.
+    /// </summary>
+    public static DockerClient CreateDockerClient() =>
+        TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder(Guid.NewGuid()).Build();
 
     /// <summary>
     /// The local image tag for a test server: <c>CODEUR_TEST_IMAGE_&lt;SERVER&gt;</c> when set (tests/run.sh sets it),

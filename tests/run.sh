@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README "Quickstart"; .ci/run calls exactly this, and Codeur.Deploy.Tests/Readme checks it).
 # Installs and starts what the suites need, idempotently: a Docker engine (reused if one is running), gVisor
-# registered with it (the probe suite runs under runc and runsc), the default sandbox image (built offline from Debian packages when missing) and the redis-server binary. Then runs every test project and
+# registered with it (the probe suite runs under runc and runsc), the default sandbox image (built offline from Debian packages when missing) and the images of the third-party servers
+# the tests start through Testcontainers (Redis, Prometheus: tests/images/build.sh). Then runs every test project and
 # prints "N passed, N failed, N skipped". With CI=true a skipped test fails the run: CI must run everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,21 @@ if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
   deploy/ensure-runsc.sh >/dev/null || log "gVisor (runsc) not registered: the probe suite's runsc half cannot run"
   deploy/sandbox/build-offline.sh codeur/sandbox:latest >&2
   deploy/egress-proxy/build-offline.sh >&2
+  # Testcontainers' reaper (Ryuk) is off (no registry to pull it from): fixtures remove their containers, and here
+  # the containers of test hosts that died mid-run go (label io.codeur.test; a run still going keeps its own).
+  docker ps -aq --filter label=io.codeur.test | while read -r id; do
+    owner=$(docker inspect -f '{{index .Config.Labels "io.codeur.test.owner"}}' "$id" 2>/dev/null) || continue
+    [ -n "$owner" ] && [ -d "/proc/$owner" ] && continue
+    docker rm -f "$id" >/dev/null && log "removed leftover test container $id"
+  done
+  # Redis (the compose image) and Prometheus (Debian's package) for the tests, built offline, tags keyed by content.
+  for server in redis prometheus; do
+    var=CODEUR_TEST_IMAGE_$(echo "$server" | tr 'a-z-' 'A-Z_')
+    if [ -z "${!var:-}" ]; then
+      tag=$(tests/images/build.sh "$server" | tail -1) || { log "building the $server test image failed"; tag=; }
+      [ -n "$tag" ] && export "$var=$tag"
+    fi
+  done
 else
   log "not root and no Docker engine reachable: Docker tests will be skipped (loudly)"
 fi
@@ -25,12 +41,6 @@ apt_install() { # package...
   compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
-# The Redis tests start their own redis-server processes on free ports: only the binary is needed.
-command -v redis-server >/dev/null || { log "installing redis-server"; apt_install redis-server; }
-# The metrics test scrapes both services with a real Prometheus (its own process, config and port).
-command -v prometheus >/dev/null || { log "installing prometheus"; apt_install prometheus
-  # The package starts a system-wide daemon where policy allows; the test runs its own, so stop that one.
-  [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus stop >/dev/null 2>&1 || true; }
 # The /ui page tests (tests/Codeur.IntegrationTests/Ui) drive Debian's headless chromium; screenshots land in TestResults/ui-screenshots/.
 command -v chromium >/dev/null || { log "installing chromium"; apt_install chromium; }
 command -v docker-compose >/dev/null || { log "installing docker-compose"; apt_install docker-compose; }

@@ -1,12 +1,12 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
+using DotNet.Testcontainers.Builders;
 
 namespace Codeur.Tests.Shared;
 
 /// <summary>
-/// A real redis-server started the way the compose and Helm Redis starts: through
-/// <c>deploy/docker/redis/codeur-redis-server</c>, which writes the ACL users (default user off, one user per
-/// service) from two passwords. The tests then speak to it as each service would.
+/// A real Redis started the way the compose and Helm Redis starts: through <c>deploy/docker/redis/codeur-redis-server</c>
+/// in that image, which writes the ACL users (default user off, one user per service) from two passwords. The tests
+/// then speak to it as each service would.
 /// </summary>
 public sealed class AclRedisServer : RedisServer
 {
@@ -22,23 +22,10 @@ public sealed class AclRedisServer : RedisServer
     /// <summary>The connection string the runner is given.</summary>
     public string RunnerConnection => $"{Connection},user={RunnerUser},password={RunnerPassword}";
 
-    protected override string? Program => Path.Combine(FindRoot(), "deploy", "docker", "redis", "codeur-redis-server");
+    protected override string Entrypoint => "codeur-redis-server";
 
-    protected override void Configure(ProcessStartInfo start, string directory)
-    {
-        start.Environment["CODEUR_REDIS_GATEWAY_PASSWORD"] = GatewayPassword;
-        start.Environment["CODEUR_REDIS_RUNNER_PASSWORD"] = RunnerPassword;
-        start.Environment["CODEUR_REDIS_ACL_FILE"] = Path.Combine(directory, "users.acl");
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Codeur.Gateway.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
+    protected override ContainerBuilder Configure(ContainerBuilder builder) => builder
+        .WithEnvironment("CODEUR_REDIS_GATEWAY_PASSWORD", GatewayPassword)
+        .WithEnvironment("CODEUR_REDIS_RUNNER_PASSWORD", RunnerPassword)
+        .WithEnvironment("CODEUR_REDIS_ACL_FILE", "/data/users.acl");
 }

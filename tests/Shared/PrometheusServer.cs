@@ -1,60 +1,56 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Containers;
 
 namespace Codeur.Tests.Shared;
 
 /// <summary>
-/// A real Prometheus (Debian's <c>prometheus</c> package) of the test's own: scrapes the given targets every second
-/// into a temporary storage directory, listens on a free loopback port, and is killed on dispose. No binary means
-/// FAIL in CI (tests/run.sh installs it) and a loud skip elsewhere.
+/// A real Prometheus (Debian's <c>prometheus</c> package, in an image built offline by
+/// <c>tests/images/build.sh prometheus</c>) of the test's own, started through Testcontainers: it scrapes the given
+/// targets every second and is removed on dispose. It runs on the host's network because the services it scrapes
+/// listen on the host's loopback; it listens on a free loopback port of its own. No Docker engine or image means FAIL in
+/// CI and a loud skip elsewhere.
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _directory;
+    private readonly IContainer _container;
     private readonly HttpClient _client;
 
-    private PrometheusServer(Process process, string directory, int port)
+    private PrometheusServer(IContainer container, int port)
     {
-        _process = process;
-        _directory = directory;
+        _container = container;
         Address = new Uri($"http://127.0.0.1:{port}");
         _client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public Uri Address { get; }
 
-    public string LogPath => Path.Combine(_directory, "prometheus.log");
-
-    public static string? FindBinary() =>
-        new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" }.FirstOrDefault(File.Exists);
-
     /// <summary>Starts Prometheus scraping <c>/metrics</c> of each job's address (<c>host:port</c>).</summary>
     public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, Uri> jobs)
     {
-        var binary = FindBinary();
-        if (binary is null)
+        string image;
+        try
         {
-            const string reason = "prometheus is not installed (apt-get install prometheus; tests/run.sh does it)";
-            if (Environment.GetEnvironmentVariable("CI") == "true" || Environment.GetEnvironmentVariable("CODEUR_REQUIRE_DOCKER") == "1")
-            {
-                Assert.Fail(reason + " (CI: this is a failure, not a skip)");
-            }
-
-            Assert.Skip(reason);
+            image = await TestContainers.ImageAsync("prometheus");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            TestContainers.Unavailable("no Prometheus image (Docker engine and tests/images/build.sh prometheus; tests/run.sh does both): " + ex.Message);
+            throw;
         }
 
-        var directory = Directory.CreateTempSubdirectory("codeur-prometheus-").FullName;
         var scrapeConfigs = string.Concat(jobs.Select(job => $"""
 
               - job_name: {job.Key}
                 metrics_path: /metrics
                 static_configs: [{"{"}targets: ["{job.Value.Authority}"]{"}"}]
             """));
-        await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), $"""
+        var config = Encoding.UTF8.GetBytes($"""
             global: {"{"}scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s{"}"}
             scrape_configs:{scrapeConfigs}
 
@@ -62,41 +58,40 @@ public sealed class PrometheusServer : IAsyncDisposable
 
         for (var attempt = 0; ; attempt++)
         {
+            // On the host's network the port is the host's: a free one now may be taken before Prometheus binds it, so retry.
             var port = FreePort();
-            var start = new ProcessStartInfo(binary)
+            var container = TestContainers.Builder(image, "prometheus")
+                .WithCreateParameterModifier(parameters => (parameters.HostConfig ??= new HostConfig()).NetworkMode = "host")
+                .WithResourceMapping(config, FilePath.Of("/etc/prometheus/codeur-test.yml"))
+                .WithCommand(
+                    "--config.file=/etc/prometheus/codeur-test.yml",
+                    "--storage.tsdb.path=/tmp/prometheus",
+                    "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture))
+                .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("Server is ready to receive web requests", wait => wait.WithTimeout(TimeSpan.FromSeconds(60)).WithInterval(TimeSpan.FromMilliseconds(100))))
+                .Build();
+            var server = new PrometheusServer(container, port);
+            string failure;
+            try
             {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = directory,
-            };
-            foreach (var arg in new[]
-                     {
-                         "--config.file=" + Path.Combine(directory, "prometheus.yml"),
-                         "--storage.tsdb.path=" + Path.Combine(directory, "data"),
-                         "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
-                     })
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+                await container.StartAsync(timeout.Token);
+                if (await server.ReadyAsync())
+                {
+                    return server;
+                }
+
+                failure = "not ready on " + server.Address;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                start.ArgumentList.Add(arg);
+                failure = ex.Message;
             }
 
-            var process = Process.Start(start)!;
-            var log = new StreamWriter(Path.Combine(directory, "prometheus.log"), append: true) { AutoFlush = true };
-            var gate = new Lock();
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { log.WriteLine(e.Data); } } };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { log.WriteLine(e.Data); } } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new PrometheusServer(process, directory, port);
-            if (await server.ReadyAsync())
-            {
-                return server;
-            }
-
-            await server.StopAsync();
+            var logs = await server.LogsAsync();
+            await server.DisposeAsync();
             if (attempt == 3)
             {
-                Assert.Fail("prometheus did not become ready:\n" + await File.ReadAllTextAsync(Path.Combine(directory, "prometheus.log")));
+                Assert.Fail($"prometheus did not become ready: {failure}\n{logs}");
             }
         }
     }
@@ -115,34 +110,31 @@ public sealed class PrometheusServer : IAsyncDisposable
     public Task<string> TargetsAsync(CancellationToken cancellationToken) =>
         _client.GetStringAsync(new Uri("/api/v1/targets", UriKind.Relative), cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Prometheus's own output, for failure messages.</summary>
+    public async Task<string> LogsAsync()
     {
-        await StopAsync();
-        _client.Dispose();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            var (stdout, stderr) = await _container.GetLogsAsync();
+            return stdout + stderr;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            return "(no logs: " + ex.Message + ")";
         }
     }
 
-    private async Task StopAsync()
+    public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
+        _client.Dispose();
+        // Without Ryuk this is what removes the container (tests/run.sh sweeps what a killed test host left).
+        await _container.DisposeAsync();
     }
 
     private async Task<bool> ReadyAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        while (DateTime.UtcNow < deadline)
         {
             try
             {

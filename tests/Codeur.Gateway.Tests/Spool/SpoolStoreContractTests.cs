@@ -4,23 +4,20 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codeur.Gateway.Tests.Spool;
 
-/// <summary>One contract, run against the file store and the Redis store (a real redis-server).</summary>
+/// <summary>
+/// One contract, run against the file store and the Redis store (a real Redis, one container per class: each test has
+/// its own key prefix).
+/// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class SpoolStoreContractTests : IAsyncLifetime
+public sealed class SpoolStoreContractTests(RedisServer redis) : IClassFixture<RedisServer>, IDisposable
 {
-    private readonly RedisServer _redis = new();
+    private readonly RedisServer _redis = redis;
     private readonly string _directory = Directory.CreateTempSubdirectory("codeur-spool-").FullName;
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N")[..8];
 
     public static TheoryData<string> Backends => ["file", "redis"];
 
-    public ValueTask InitializeAsync() => _redis.InitializeAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Theory]
     [MemberData(nameof(Backends))]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Storage;
 
 namespace Codeur.Runner.Replies;
 
@@ -14,6 +15,7 @@ internal sealed partial class TaskReplies(
     IReplyOutbox outbox,
     ReplyFormatter formatter,
     ReplyDispatcher dispatcher,
+    OutputStorage outputs,
     AgentConfig config,
     TimeProvider time,
     Observability.RunnerMetrics metrics,
@@ -53,10 +55,19 @@ internal sealed partial class TaskReplies(
             ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, () => formatter.Rejection(message, time.GetUtcNow()))
             : Task.CompletedTask;
 
-    public Task EndedAsync(TaskRecord task)
+    public async Task EndedAsync(TaskRecord task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, () => formatter.Ending(task));
+        if (!CanReply(task.Platform) || task.ReplyContext is null)
+        {
+            return;
+        }
+
+        // An output in object storage: the reply carries its tail as it would an inline one, and links the whole.
+        var stored = task.OutputObject is { } output
+            ? await outputs.ReadTailAsync(output, ReplyFormatter.MaxOutputChars, CancellationToken.None)
+            : null;
+        await StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, () => formatter.Ending(task, stored));
     }
 
     public Task ProgressAsync(TaskRecord task, TimeSpan elapsed, string output)

@@ -17,7 +17,7 @@ log() { printf '%s: [%3ds] %s\n' "$PROG" "$SECONDS" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 command -v npm >/dev/null || die "npm is required on the host"
-docker image inspect "$BASE" >/dev/null 2>&1 || die "base image $BASE is missing (deploy/docker/build-base.sh)"
+docker image inspect "$BASE" >/dev/null 2>&1 || "$DIR/../../../deploy/sandbox/seed-base-image.sh" "$BASE" >&2
 
 staging=$CACHE/$PACKAGE-$VERSION
 if [[ ! -f $staging/.complete ]]; then

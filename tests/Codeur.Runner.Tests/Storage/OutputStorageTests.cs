@@ -42,6 +42,29 @@ public sealed class OutputStorageTests(S3Server s3) : IClassFixture<S3Server>, I
         Assert.Equal("stored", Assert.Single(stored.GetMeasurementSnapshot()).Tags["result"]);
     }
 
+    /// <summary>
+    /// Why <see cref="S3OutputStore"/> turns aws-chunked uploads off: with the SDK's defaults over http, this server
+    /// keeps the chunk framing as the object's content. The exact-bytes test above fails the same way without it.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task SdkDefaults_AgainstThisServer_StoreTheChunkFramingAsContent()
+    {
+        s3.RequireAvailable();
+        using var client = new Amazon.S3.AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials(S3Server.AccessKeyId, S3Server.SecretAccessKey),
+            new Amazon.S3.AmazonS3Config { ServiceURL = s3.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var key = "defaults-" + Guid.NewGuid().ToString("N");
+
+        await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = S3Server.Bucket, Key = key, InputStream = new MemoryStream("hello world"u8.ToArray()),
+        }, TestContext.Current.CancellationToken);
+
+        var stored = Encoding.ASCII.GetString(await S3TestKit.ReadObjectAsync(client, key, TestContext.Current.CancellationToken));
+        Assert.NotEqual("hello world", stored);
+        Assert.Contains(";chunk-signature=", stored, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task OffloadAsync_OutputAtOrBelowThreshold_StaysInlineAndNothingIsWritten()
     {

@@ -10,6 +10,7 @@ using Codeur.Runner.Queue;
 using Codeur.Runner.Replies;
 using Codeur.Runner.Retention;
 using Codeur.Runner.Sandbox;
+using Codeur.Runner.Storage;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
 
@@ -26,6 +27,7 @@ var config = builder.AddAgentConfig(ConfigAudience.Runner);
 builder.ConfigureRunnerKestrel(config);
 builder.Services.AddRunnerObservability();
 builder.Services.AddTaskQueue(config);
+builder.Services.AddOutputStorage(config);
 builder.Services.AddSandbox(config);
 builder.Services.AddPublishing(config);
 builder.Services.AddIntake();

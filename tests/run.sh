@@ -68,6 +68,15 @@ if docker info >/dev/null 2>&1 && command -v npm >/dev/null; then
   done
 fi
 
+# The S3-compatible server the output-storage tests start through Testcontainers (tests/tools/s3-server/build.sh:
+# s3rver from npm staged on the host, Node.js from Debian): a content-hash tag, so an unchanged build is skipped.
+if docker info >/dev/null 2>&1 && command -v npm >/dev/null && [ -z "${CODEUR_S3_SERVER_IMAGE:-}" ]; then
+  tag=$(tests/tools/s3-server/build.sh | tail -1) || { log "building the S3 server image failed"; tag=; }
+  [ -n "$tag" ] && export CODEUR_S3_SERVER_IMAGE="$tag"
+fi
+# Testcontainers' reaper (Ryuk) is an image from a registry we cannot reach: fixtures remove their containers.
+export TESTCONTAINERS_RYUK_DISABLED=true
+
 # Docker and Redis tests fail instead of skipping when CI asks for everything.
 if [ "${CI:-}" = "true" ]; then export CODEUR_REQUIRE_DOCKER=1 CODEUR_REQUIRE_REDIS=1; fi
 

@@ -386,6 +386,14 @@ public static partial class AgentConfigValidator
             yield return error;
         }
 
+        if (w.Storage.S3 is { } s3)
+        {
+            foreach (var error in S3StorageSection.Validate(s3, $"{p}.storage.s3"))
+            {
+                yield return error;
+            }
+        }
+
         foreach (var error in ValidateIntake(w))
         {
             yield return error;

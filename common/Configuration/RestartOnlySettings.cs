@@ -23,6 +23,7 @@ public static class RestartOnlySettings
         new("webhook.queue", w => w.Queue, (to, from) => to.Queue = from.Queue),
         new("webhook.sandbox", w => w.Sandbox, (to, from) => to.Sandbox = from.Sandbox),
         new("webhook.audit", w => w.Audit, (to, from) => to.Audit = from.Audit),
+        new("webhook.storage", w => w.Storage, (to, from) => to.Storage = from.Storage),
         new("webhook.github_token", w => w.GithubToken, (to, from) => to.GithubToken = from.GithubToken),
         new("webhook.slack_bot_token", w => w.SlackBotToken, (to, from) => to.SlackBotToken = from.SlackBotToken),
         new("webhook.discord_bot_token", w => w.DiscordBotToken, (to, from) => to.DiscordBotToken = from.DiscordBotToken),

@@ -56,6 +56,9 @@ public sealed class WebhookSection
     public QueueSection Queue { get; set; } = new();
     public AuditSection Audit { get; set; } = new();
 
+    /// <summary>Object storage for large task outputs (<c>storage.s3</c>); absent keeps every output in the queue store.</summary>
+    public StorageSection Storage { get; set; } = new();
+
     /// <summary>The gateway's spool for requests that arrive while the runner is away; null (absent) disables it.</summary>
     public SpoolSection? Spool { get; set; }
 

@@ -20,6 +20,7 @@ internal sealed class RunnerMetrics
     private readonly Counter<long> _replyFailures;
     private readonly Counter<long> _repliesExpired;
     private readonly Counter<long> _pruned;
+    private readonly Counter<long> _outputObjects;
     private long _storeBytes = -1;
     private int _queued;
     private int _running;
@@ -38,6 +39,7 @@ internal sealed class RunnerMetrics
         _replyFailures = meter.CreateCounter<long>("reply_failures", description: "Failed reply delivery attempts, by platform and kind.");
         _repliesExpired = meter.CreateCounter<long>("replies_expired", description: "Replies given up (expired or undeliverable), by platform and kind.");
         _pruned = meter.CreateCounter<long>("retention_pruned", description: "Records pruned by retention, by kind (tasks, outputs, dedupe_keys, replies).");
+        _outputObjects = meter.CreateCounter<long>("output_objects", description: "Task outputs in object storage (storage.s3), by result: stored, upload_failed (kept inline), read_failed, missing, deleted.");
         meter.CreateObservableGauge("queue_store_bytes", ObserveStoreBytes, description: "Size of the task store after the last retention pass (SQLite file and WAL; Redis used_memory).");
         meter.CreateObservableGauge("task_queue_length", () => Volatile.Read(ref _queued), description: "Tasks waiting to run.");
         meter.CreateObservableGauge("tasks_running", () => Volatile.Read(ref _running), description: "Tasks running on any runner sharing the queue.");
@@ -71,6 +73,8 @@ internal sealed class RunnerMetrics
             _pruned.Add(count, new KeyValuePair<string, object?>("kind", kind));
         }
     }
+
+    public void OutputObject(string result, int count = 1) => _outputObjects.Add(count, new KeyValuePair<string, object?>("result", result));
 
     public void StoreSize(long bytes) => Volatile.Write(ref _storeBytes, bytes);
 

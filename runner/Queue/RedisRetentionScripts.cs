@@ -42,7 +42,7 @@ internal static class RedisRetentionScripts
               redis.call('ZREM', P .. ':all', id)
               tasks = tasks + 1
             else
-              if out_cut and finished < out_cut and redis.call('HDEL', key, 'output') == 1 then outputs = outputs + 1 end
+              if out_cut and finished < out_cut and redis.call('HDEL', key, 'output', 'output_object') >= 1 then outputs = outputs + 1 end
               if release_dedupe then
                 redis.call('HDEL', key, 'dedupe_key')
                 dedupes = dedupes + 1

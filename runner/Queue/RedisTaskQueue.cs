@@ -181,6 +181,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         AddIfSet(args, "output", outcome.Output);
         AddIfSet(args, "error", outcome.Error);
         AddIfSet(args, "git", outcome.Git is null ? null : JsonSerializer.Serialize(outcome.Git, QueueJsonContext.Default.TaskGitResult));
+        AddIfSet(args, "output_object", outcome.OutputObject is null ? null : JsonSerializer.Serialize(outcome.OutputObject, QueueJsonContext.Default.TaskOutputObject));
         return (int)await EvalAsync(RedisQueueScripts.Complete, [.. args], cancellationToken) == 1;
     }
 
@@ -428,6 +429,7 @@ internal sealed partial class RedisTaskQueue : ITaskQueue, ILeasedTaskQueue, IAs
         Owner = f.GetValueOrDefault("owner"),
         ContainerId = f.GetValueOrDefault("container_id"),
         Git = f.GetValueOrDefault("git") is { } git ? JsonSerializer.Deserialize(git, QueueJsonContext.Default.TaskGitResult) : null,
+        OutputObject = f.GetValueOrDefault("output_object") is { } stored ? JsonSerializer.Deserialize(stored, QueueJsonContext.Default.TaskOutputObject) : null,
         CreatedAt = Time(f["created_at"])!.Value,
         StartedAt = Time(f.GetValueOrDefault("started_at")),
         FinishedAt = Time(f.GetValueOrDefault("finished_at")),

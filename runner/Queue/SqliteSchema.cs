@@ -113,6 +113,12 @@ internal static class SqliteSchema
         CREATE INDEX ix_tasks_finished_at ON tasks (finished_at) WHERE finished_at IS NOT NULL;
         CREATE INDEX ix_replies_finished ON replies (created_at) WHERE state <> 'pending';
         """,
+
+        // 8: an output too large to keep inline went to object storage (runner/Storage): its key, size and SHA-256 as
+        // JSON, with output NULL. Retention clears it with the output.
+        """
+        ALTER TABLE tasks ADD COLUMN output_object TEXT;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -20,7 +20,7 @@ internal sealed partial class SqliteTaskQueue : ITaskRetention
         ArgumentNullException.ThrowIfNull(cutoffs);
         const string Ended = "finished_at < $cutoff AND state NOT IN ('queued', 'running')";
         var tasks = await PruneAllAsync($"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE {Ended} LIMIT $batch);", cutoffs.Tasks, batch, cancellationToken);
-        var outputs = await PruneAllAsync($"UPDATE tasks SET output = NULL WHERE seq IN (SELECT seq FROM tasks WHERE {Ended} AND output IS NOT NULL LIMIT $batch);", cutoffs.Outputs, batch, cancellationToken);
+        var outputs = await PruneAllAsync($"UPDATE tasks SET output = NULL, output_object = NULL WHERE seq IN (SELECT seq FROM tasks WHERE {Ended} AND (output IS NOT NULL OR output_object IS NOT NULL) LIMIT $batch);", cutoffs.Outputs, batch, cancellationToken);
         var dedupe = await PruneAllAsync($"UPDATE tasks SET dedupe_key = NULL WHERE seq IN (SELECT seq FROM tasks WHERE {Ended} AND dedupe_key IS NOT NULL LIMIT $batch);", cutoffs.DedupeKeys, batch, cancellationToken);
         return new PruneCounts(tasks, outputs, dedupe);
     }

@@ -42,7 +42,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
 
     private const string Columns =
         "seq, id, platform, command, args, project, project_path, requester, repository, dedupe_key, reply_context, " +
-        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at, git, worktree, trace_parent";
+        "state, cancel_requested, exit_code, error, output, owner, container_id, created_at, started_at, finished_at, git, worktree, trace_parent, output_object";
 
     private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> PreparedCommands = new();
 
@@ -245,7 +245,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         {
             using var update = Command(connection, transaction, """
                 UPDATE tasks SET state = $state, finished_at = $now, exit_code = $exit_code, output = $output, error = $error,
-                                 git = $git
+                                 git = $git, output_object = $output_object
                 WHERE id = $id AND state = 'running';
                 """);
             update.Parameters.AddWithValue("$state", TaskStateNames.ToName(outcome.State));
@@ -254,6 +254,9 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
             update.Parameters.AddWithValue("$output", (object?)outcome.Output ?? DBNull.Value);
             update.Parameters.AddWithValue("$error", (object?)outcome.Error ?? DBNull.Value);
             update.Parameters.AddWithValue("$git", outcome.Git is null ? DBNull.Value : JsonSerializer.Serialize(outcome.Git, QueueJsonContext.Default.TaskGitResult));
+            update.Parameters.AddWithValue("$output_object", outcome.OutputObject is null
+                ? DBNull.Value
+                : JsonSerializer.Serialize(outcome.OutputObject, QueueJsonContext.Default.TaskOutputObject));
             update.Parameters.AddWithValue("$id", id);
             return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
         }, cancellationToken);
@@ -562,6 +565,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
         Git = reader.IsDBNull(21) ? null : JsonSerializer.Deserialize(reader.GetString(21), QueueJsonContext.Default.TaskGitResult),
         Worktree = reader.GetInt64(22) != 0,
         TraceParent = NullableString(reader, 23),
+        OutputObject = reader.IsDBNull(24) ? null : JsonSerializer.Deserialize(reader.GetString(24), QueueJsonContext.Default.TaskOutputObject),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) =>

@@ -34,6 +34,9 @@ public sealed record TaskRecord
     /// <summary>Combined stdout/stderr, capped.</summary>
     public string? Output { get; init; }
 
+    /// <summary>The output's object in <c>storage.s3</c> when it was too large to keep inline (<see cref="Output"/> is then null).</summary>
+    public TaskOutputObject? OutputObject { get; init; }
+
     /// <summary>The runner instance that claimed the task (for sweeps and, scaled out, reclaim).</summary>
     public string? Owner { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Codeur.Configuration;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Storage;
 
 namespace Codeur.Runner.Replies;
 
@@ -42,14 +43,18 @@ internal sealed class ReplyFormatter(AgentConfig config, Redactor redactor)
         };
     }
 
-    public ReplyContent Ending(TaskRecord task)
+    public ReplyContent Ending(TaskRecord task) => Ending(task, null);
+
+    /// <summary>The ending reply; <paramref name="stored"/> is the tail of an output kept in object storage.</summary>
+    public ReplyContent Ending(TaskRecord task, OutputTail? stored)
     {
-        var output = task.Output is { Length: > 0 } o ? redactor.Redact(o) : null;
-        var truncated = output is { Length: > MaxOutputChars };
+        var text = stored is null ? task.Output : stored.Text;
+        var output = text is { Length: > 0 } o ? redactor.Redact(o) : null;
+        var truncated = output is { Length: > MaxOutputChars } || stored?.Truncated == true;
         return new ReplyContent
         {
             Headline = redactor.Redact(EndingHeadline(task)),
-            Details = [.. EndingDetails(task).Select(redactor.Redact)],
+            Details = [.. EndingDetails(task).Select(redactor.Redact), .. StoredOutputDetails(task, stored)],
             Output = output is null ? null : Tail(output, MaxOutputChars),
             OutputTruncated = truncated,
             LogUrl = LogUrl(task.Id),
@@ -65,6 +70,28 @@ internal sealed class ReplyFormatter(AgentConfig config, Redactor redactor)
     };
 
     public string LogUrl(string taskId) => (_taskApiUrl ?? "") + $"/api/tasks/{taskId}/logs";
+
+    public string OutputUrl(string taskId) => (_taskApiUrl ?? "") + $"/api/tasks/{taskId}/output";
+
+    /// <summary>Where the whole of an output kept in object storage is served, and why its tail is missing if it is.</summary>
+    private IEnumerable<string> StoredOutputDetails(TaskRecord task, OutputTail? stored)
+    {
+        if (task.OutputObject is not { } output)
+        {
+            yield break;
+        }
+
+        yield return string.Create(CultureInfo.InvariantCulture, $"Full output ({Size(output.Size)}): {OutputUrl(task.Id)}");
+        if (stored?.Error is not null)
+        {
+            // The reason names the bucket and key: operators' business, not the chat's.
+            yield return "Output: the object store could not be read just now; the link above serves it once it can";
+        }
+    }
+
+    private static string Size(long bytes) => bytes >= 1 << 20
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):0.#} MiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB");
 
     private string EndingHeadline(TaskRecord task) => task.State switch
     {

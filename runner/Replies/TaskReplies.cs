@@ -3,6 +3,7 @@ using System.Text.Json;
 using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Codeur.Runner.Replies;
@@ -17,6 +18,7 @@ internal sealed partial class TaskReplies(
     ReplyFormatter formatter,
     ReplyDispatcher dispatcher,
     ReplyReach reach,
+    OutputStorage outputs,
     AgentConfig config,
     TimeProvider time,
     Observability.RunnerMetrics metrics,
@@ -86,10 +88,20 @@ internal sealed partial class TaskReplies(
             ? StoreAsync(platform, null, ReplyKind.Rejection, replyContext, time.GetUtcNow(), () => formatter.Rejection(message, time.GetUtcNow()))
             : Task.CompletedTask;
 
-    public Task EndedAsync(TaskRecord task)
+    public async Task EndedAsync(TaskRecord task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, task.CreatedAt, () => formatter.Ending(task));
+        if (!CanReply(task.Platform) || task.ReplyContext is null
+            || !reach.CanDeliver(task.Platform, ReplyKind.Ending, ReplyContext.Parse(task.ReplyContext), task.CreatedAt))
+        {
+            return;
+        }
+
+        // An output in object storage: the reply carries its tail as it would an inline one, and links the whole.
+        var stored = task.OutputObject is { } output
+            ? await outputs.ReadTailAsync(output, ReplyFormatter.MaxOutputChars, CancellationToken.None)
+            : null;
+        await StoreAsync(task.Platform, task.Id, ReplyKind.Ending, task.ReplyContext, task.CreatedAt, () => formatter.Ending(task, stored));
     }
 
     public Task ProgressAsync(TaskRecord task, TimeSpan elapsed, string output)

@@ -2,6 +2,7 @@ using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Replies;
+using Codeur.Runner.Storage;
 
 namespace Codeur.Runner.Retention;
 
@@ -52,6 +53,22 @@ internal sealed partial class RetentionService(
             ? await outbox.PruneAsync(replyCutoff, _options.Batch, cancellationToken)
             : 0;
 
+        // Objects in storage.s3 go with the outputs that referenced them (the rows first: a row never points at a
+        // deleted object for long). A bucket fault leaves the objects for the next pass: their keys still sort by time.
+        var objects = 0;
+        var storage = services.GetService<OutputStorage>();
+        if (storage is { Enabled: true } && Latest(cutoffs.Outputs, cutoffs.Tasks) is { } objectCutoff)
+        {
+            try
+            {
+                objects = await storage.DeleteWrittenBeforeAsync(objectCutoff, cancellationToken);
+            }
+            catch (OutputStoreException ex)
+            {
+                Log.ObjectsFailed(logger, ex.Message);
+            }
+        }
+
         long reclaimed = 0;
         if (counts.Any || replies > 0)
         {
@@ -69,8 +86,14 @@ internal sealed partial class RetentionService(
         metrics.Pruned("outputs", counts.Outputs);
         metrics.Pruned("dedupe_keys", counts.DedupeKeys);
         metrics.Pruned("replies", replies);
+        metrics.Pruned("output_objects", objects);
         metrics.StoreSize(size);
-        var pass = new RetentionPass(counts, replies, reclaimed, size, time.GetElapsedTime(started));
+        var pass = new RetentionPass(counts, replies, reclaimed, size, time.GetElapsedTime(started)) { OutputObjects = objects };
+        if (objects > 0)
+        {
+            Log.ObjectsDeleted(logger, objects);
+        }
+
         if (counts.Any || replies > 0)
         {
             Log.Pruned(logger, counts.Tasks, counts.Outputs, counts.DedupeKeys, replies, reclaimed, size, pass.Duration.TotalMilliseconds);
@@ -78,6 +101,9 @@ internal sealed partial class RetentionService(
 
         return pass;
     }
+
+    /// <summary>The later of two cutoffs (the one that prunes more); null when both kinds are kept forever.</summary>
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static DateTimeOffset? Cutoff(DateTimeOffset now, string period) =>
         DurationText.Parse(period) is { } keep && keep > TimeSpan.Zero ? now - keep : null;
@@ -93,5 +119,11 @@ internal sealed partial class RetentionService(
 
         [LoggerMessage(501, LogLevel.Warning, "Retention pass skipped: the store failed ({Reason}); trying again at the next interval")]
         public static partial void PassFailed(ILogger logger, string reason);
+
+        [LoggerMessage(503, LogLevel.Information, "Retention: {Objects} output objects deleted from the bucket")]
+        public static partial void ObjectsDeleted(ILogger logger, int objects);
+
+        [LoggerMessage(502, LogLevel.Warning, "Retention: output objects not deleted, the bucket failed ({Reason}); trying again at the next interval")]
+        public static partial void ObjectsFailed(ILogger logger, string reason);
     }
 }

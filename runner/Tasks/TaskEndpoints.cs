@@ -5,6 +5,7 @@ using Codeur.Http;
 using Codeur.Runner.Intake;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Storage;
 
 namespace Codeur.Runner.Tasks;
 
@@ -18,12 +19,13 @@ internal static class TaskEndpoints
         endpoints.MapGet("/api/tasks", TaskListEndpoint.HandleAsync);
         endpoints.MapGet("/api/tasks/{id}", GetAsync);
         endpoints.MapGet("/api/tasks/{id}/logs", FollowAsync);
+        endpoints.MapGet("/api/tasks/{id}/output", OutputAsync);
         endpoints.MapPost("/api/tasks/{id}/cancel", CancelAsync);
         endpoints.MapGet("/status", StatusAsync);
         return endpoints;
     }
 
-    private static async Task GetAsync(HttpContext context, string id, TaskCancellation tasks, RunningTasks running, TimeProvider time)
+    private static async Task GetAsync(HttpContext context, string id, TaskCancellation tasks, RunningTasks running, OutputStorage outputs, TimeProvider time)
     {
         var task = await tasks.FindAsync(id, Caller(context), context.RequestAborted);
         if (task is null)
@@ -33,7 +35,60 @@ internal static class TaskEndpoints
         }
 
         var live = running.TryGet(id, out var current) ? current.Output.Snapshot() : null;
-        await context.Response.WriteAsJsonAsync(TaskView.From(task, time.GetUtcNow(), live), RunnerJson.Options, context.RequestAborted);
+
+        // An output in object storage: its tail, as much as an inline output shows; the task's state is served even
+        // when the bucket cannot be read (output_object.error says so).
+        var stored = live is null && task.OutputObject is { } output
+            ? await outputs.ReadTailAsync(output, TaskView.OutputCap, context.RequestAborted)
+            : null;
+        await context.Response.WriteAsJsonAsync(TaskView.From(task, time.GetUtcNow(), live, includeOutput: true, stored), RunnerJson.Options, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The whole output as text: streamed from object storage through the runner (so this API's authorisation applies
+    /// and the bucket need not be reachable by callers), else the stored or live text. 502 when the bucket fails.
+    /// </summary>
+    private static async Task OutputAsync(HttpContext context, string id, TaskCancellation tasks, RunningTasks running, OutputStorage outputs)
+    {
+        var ct = context.RequestAborted;
+        var task = await tasks.FindAsync(id, Caller(context), ct);
+        if (task is null)
+        {
+            await NotFoundAsync(context, id);
+            return;
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        if (task.OutputObject is not { } output)
+        {
+            var text = running.TryGet(id, out var current) ? current.Output.Snapshot() : task.Output ?? "";
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(text, ct);
+            return;
+        }
+
+        Stream body;
+        try
+        {
+            body = await outputs.OpenAsync(output, 0, ct);
+        }
+        catch (OutputStoreException ex)
+        {
+            await JsonError.WriteAsync(context, StatusCodes.Status502BadGateway, $"task {id}: {OutputStorage.PublicReason(ex)}");
+            return;
+        }
+
+        await using (body)
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            context.Response.ContentLength = output.Size;
+            context.Response.Headers["X-Output-Sha256"] = output.Sha256;
+
+            // Headers are out once the copy starts: a break mid-body can only end the response short, which the
+            // Content-Length tells the client.
+            await body.CopyToAsync(context.Response.Body, ct);
+        }
     }
 
     /// <summary>
@@ -41,7 +96,8 @@ internal static class TaskEndpoints
     /// queued task is waited for (a <c>queued</c> event first); while nothing arrives a <c>: heartbeat</c> comment goes
     /// out every <c>runner.log_heartbeat</c> seconds, so silent agents do not look like dead connections to proxies.
     /// </summary>
-    private static async Task FollowAsync(HttpContext context, string id, ITaskQueue queue, TaskCancellation tasks, RunningTasks running, AgentConfig config, TimeProvider time)
+    private static async Task FollowAsync(
+        HttpContext context, string id, ITaskQueue queue, TaskCancellation tasks, RunningTasks running, OutputStorage outputs, AgentConfig config, TimeProvider time)
     {
         var ct = context.RequestAborted;
         var task = await tasks.FindAsync(id, Caller(context), ct);
@@ -97,12 +153,39 @@ internal static class TaskEndpoints
                 task = await queue.GetAsync(id, ct);
             }
         }
+        else if (task?.OutputObject is { } stored)
+        {
+            await StreamStoredAsync(context, stored, outputs, ct);
+        }
         else if (task?.Output is { Length: > 0 } output)
         {
             await WriteEventAsync(context, "output", output, ct);
         }
 
         await WriteEventAsync(context, "end", JsonSerializer.Serialize(new { state = task!.State.ToName(), exit_code = task.ExitCode, error = task.Error }), ct);
+    }
+
+    /// <summary>
+    /// An ended task's output from object storage as <c>output</c> events, a chunk of text at a time. The stream is
+    /// already open, so a bucket failure is an <c>error</c> event (then the <c>end</c> event as always).
+    /// </summary>
+    private static async Task StreamStoredAsync(HttpContext context, TaskOutputObject stored, OutputStorage outputs, CancellationToken ct)
+    {
+        try
+        {
+            await using var body = await outputs.OpenAsync(stored, 0, ct);
+            using var reader = new StreamReader(body, Encoding.UTF8);
+            var buffer = new char[16 * 1024];
+            int read;
+            while ((read = await reader.ReadAsync(buffer, ct)) > 0)
+            {
+                await WriteEventAsync(context, "output", new string(buffer, 0, read), ct);
+            }
+        }
+        catch (OutputStoreException ex)
+        {
+            await WriteEventAsync(context, "error", JsonSerializer.Serialize(new { error = OutputStorage.PublicReason(ex) }), ct);
+        }
     }
 
     /// <summary>

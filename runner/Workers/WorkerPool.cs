@@ -2,6 +2,7 @@ using Codeur.Audit;
 using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
+using Codeur.Runner.Storage;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.Runner.Workers;
@@ -14,6 +15,7 @@ namespace Codeur.Runner.Workers;
 internal sealed partial class WorkerPool(
     ITaskQueue queue,
     ITaskExecutor executor,
+    OutputStorage outputs,
     WorkSignal signal,
     RunningTasks running,
     RunnerMetrics metrics,
@@ -169,6 +171,9 @@ internal sealed partial class WorkerPool(
             }
 
             span?.SetTag("codeur.ending", outcome.State.ToName());
+
+            // Not the stopping token: the upload is bounded by storage.s3.timeout, and a failed one keeps the output inline.
+            outcome = await outputs.OffloadAsync(task.Id, outcome, CancellationToken.None);
             await CompleteDurablyAsync(task.Id, outcome, stoppingToken);
             var elapsed = time.GetElapsedTime(started);
             metrics.Finished(task.Command, outcome.State, elapsed);

@@ -4,6 +4,7 @@ using Codeur.Configuration;
 using Codeur.Runner.Observability;
 using Codeur.Runner.Queue;
 using Codeur.Runner.Sandbox;
+using Codeur.Runner.Storage;
 using Codeur.Runner.Tasks;
 using Codeur.Runner.Workers;
 using Microsoft.Extensions.DependencyInjection;
@@ -327,8 +328,9 @@ public sealed class WorkerPoolTests : IAsyncLifetime
             Webhook = new WebhookSection { Workers = workers, Runner = new RunnerSection { ShutdownGrace = grace } },
         };
         var meters = _meters.GetRequiredService<IMeterFactory>();
+        var metrics = new RunnerMetrics(meters, config);
         var pool = new WorkerPool(
-            queue ?? _queue, executor, _signal, _running, new RunnerMetrics(meters, config), new AuditLog(config, _time, meters), config,
+            queue ?? _queue, executor, new OutputStorage(null, null, metrics, _time, NullLogger<OutputStorage>.Instance), _signal, _running, metrics, new AuditLog(config, _time, meters), config,
             new RunnerInstance(new SandboxOptions { InstanceId = Owner }), _time, _lifetime, NullLogger<WorkerPool>.Instance);
         _pools.Add(pool);
         await pool.StartAsync(Ct).WaitAsync(Bound, Ct);

@@ -57,7 +57,7 @@ public sealed class AuditLog : BackgroundService
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                await DrainAsync(sink, stoppingToken);
+                await DrainAsync(sink);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -65,10 +65,14 @@ public sealed class AuditLog : BackgroundService
         }
 
         // Whatever was queued when the host stopped still gets written.
-        await DrainAsync(sink, CancellationToken.None);
+        await DrainAsync(sink);
     }
 
-    private async Task DrainAsync(Stream sink, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes what has gathered. Never cancelled: records taken from the channel are written before anything else
+    /// happens (a write cancelled by the host's stop would drop lines already taken; the writes are local and short).
+    /// </summary>
+    private async Task DrainAsync(Stream sink)
     {
         // Whatever has gathered goes out in as few writes as possible (one system call for many lines under load),
         // each write made only of complete lines: O_APPEND puts a whole write at the end of the file, and on a pipe
@@ -80,7 +84,7 @@ public sealed class AuditLog : BackgroundService
             WriteLine(_line, record);
             if (_line.WrittenCount > _maxWrite && start > 0)
             {
-                await sink.WriteAsync(_line.WrittenMemory[..start], cancellationToken);
+                await sink.WriteAsync(_line.WrittenMemory[..start], CancellationToken.None);
                 var next = _line.WrittenMemory[start..].ToArray();
                 _line.ResetWrittenCount();
                 _line.Write(next);
@@ -89,11 +93,11 @@ public sealed class AuditLog : BackgroundService
 
         if (_line.WrittenCount > 0)
         {
-            await sink.WriteAsync(_line.WrittenMemory, cancellationToken);
+            await sink.WriteAsync(_line.WrittenMemory, CancellationToken.None);
             _line.ResetWrittenCount();
         }
 
-        await sink.FlushAsync(cancellationToken);
+        await sink.FlushAsync(CancellationToken.None);
     }
 
     private Stream OpenSink()

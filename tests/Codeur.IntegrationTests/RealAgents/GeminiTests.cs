@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Codeur.Configuration;
+using Codeur.IntegrationTests.Sandbox;
+using Codeur.IntegrationTests.Sandbox.Agents;
+using Codeur.Runner.Queue;
+using Codeur.Runner.Sandbox;
+using Codeur.Runner.Sandbox.Agents;
+using Codeur.Runner.Tasks;
+using Codeur.Runner.Workers;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Codeur.IntegrationTests.RealAgents;
+
+/// <summary>
+/// The <c>gemini</c> preset against the unmodified Gemini CLI (the pinned npm package's bundle on the Node.js runtime
+/// that <c>deploy/agents/build-offline.sh gemini</c> stages), in our sandbox, talking to a scripted Gemini API server
+/// only through the egress proxy, named by <c>GOOGLE_GEMINI_BASE_URL</c>.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class GeminiTests(DockerFixture docker)
+{
+    private const string ApiKey = "AIzaScripted0123456789abcdefghijklmnopq";
+    private const string TaskText = "Create GREETING.md with a greeting, then edit it";
+
+    [Fact]
+    public async Task Run_GeminiPresetAgainstScriptedModel_FileCreatedAndEditedOnTheTaskBranch()
+    {
+        docker.RequireDocker();
+        var image = await AgentImage.RequireAsync("gemini");
+        var preset = AgentPresets.Find("gemini")!;
+        await using var network = await ScriptedModelNetwork.StartAsync(docker, image, preset.Run);
+        await using var model = await ScriptedGeminiServer.StartAsync(network.Address, 80);
+        using var project = new ProjectDirectory();
+        await AgentTestKit.InitRepositoryAsync(project);
+
+        var credentials = AgentCredentials.FromConfig(new SandboxSection { Agent = "gemini" }, name => name switch
+        {
+            "GEMINI_API_KEY" => ApiKey,
+            "GOOGLE_GEMINI_BASE_URL" => $"http://{ScriptedModelNetwork.HostName}",
+            _ => null,
+        });
+        var options = network.Options;
+        var sandbox = new SandboxExecutor(docker.Runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), new SandboxTaskRegistry(),
+            TimeProvider.System, NullLogger<SandboxExecutor>.Instance, network.Proxy);
+        var executor = new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, credentials, new NoPublishing());
+        var task = new TaskRecord
+        {
+            Id = Guid.NewGuid().ToString("N"), Sequence = 1, Platform = "api", Command = "run", Args = [TaskText], Project = "p",
+            ProjectPath = project.Path, Requester = "tester", State = TaskState.Running, CreatedAt = DateTimeOffset.UtcNow, Worktree = true,
+        };
+        var output = new TaskOutput();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromMinutes(5));
+
+        var outcome = await executor.ExecuteAsync(task, output, cts.Token);
+
+        var requests = model.Requests;
+        // To see what the CLI sent: CODEUR_DEBUG_MODEL_DIR=/some/dir.
+        if (Environment.GetEnvironmentVariable("CODEUR_DEBUG_MODEL_DIR") is { Length: > 0 } debugDir)
+        {
+            for (var i = 0; i < requests.Count; i++)
+            {
+                await File.WriteAllTextAsync(Path.Combine(debugDir, $"gemini-request-{i}.json"), requests[i].Path + "\n" + requests[i].Body, TestContext.Current.CancellationToken);
+            }
+        }
+
+        var trace = $"{outcome.State}: {outcome.Error}\n{outcome.Output}\nmodel saw {requests.Count} request(s): {string.Join(", ", requests.Select(r => r.Path))}\nproxy:\n{await network.ProxyLogAsync()}";
+        Assert.True(outcome.State == TaskState.Succeeded, trace);
+        var git = outcome.Git;
+        Assert.NotNull(git);
+        Assert.True(git.HasChanges, trace);
+        Assert.Equal(ScriptedModelServer.Edited, await AgentTestKit.GitAsync(project.Path, "show", $"{git.Branch}:{ScriptedModelServer.FileName}"));
+
+        var ended = task with { State = outcome.State, Output = outcome.Output, Git = git, StartedAt = task.CreatedAt, FinishedAt = DateTimeOffset.UtcNow };
+        using var view = JsonDocument.Parse(JsonSerializer.Serialize(TaskView.From(ended, DateTimeOffset.UtcNow), RunnerJson.Options));
+        Assert.Equal(git.Branch, view.RootElement.GetProperty("git").GetProperty("branch").GetString());
+
+        // The conversation went to the scripted API, streamed (alt=sse), with the task text and the key on every call.
+        var conversation = requests.Where(r => r.Path.Contains(":streamGenerateContent?alt=sse", StringComparison.Ordinal)
+            && r.Body.Contains("\"write_file\"", StringComparison.Ordinal)).ToList();
+        Assert.True(conversation.Count >= 3, trace);
+        Assert.Contains(TaskText, conversation[0].Body, StringComparison.Ordinal);
+        Assert.All(requests, r => Assert.Equal(ApiKey, r.Headers.GetValueOrDefault("x-goog-api-key") ?? QueryKey(r.Path)));
+        Assert.Contains(ScriptedModelNetwork.HostName, await network.ProxyLogAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, output.Snapshot(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, outcome.Output, StringComparison.Ordinal);
+    }
+
+    private static string? QueryKey(string path) =>
+        path.Split('?', 2) is [_, var query] ? Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).GetValueOrDefault("key").ToString() : null;
+}

@@ -14,11 +14,17 @@ namespace Codeur.IntegrationTests.RealAgents;
 /// </summary>
 internal sealed partial class ScriptedAnthropicServer : ScriptedModelServer
 {
-    private ScriptedAnthropicServer()
-    {
-    }
+    private readonly bool _review;
 
-    public static Task<ScriptedAnthropicServer> StartAsync(IPAddress address, int port) => StartAsync(new ScriptedAnthropicServer(), address, port);
+    private ScriptedAnthropicServer(bool review) => _review = review;
+
+    public static Task<ScriptedAnthropicServer> StartAsync(IPAddress address, int port) => StartAsync(new ScriptedAnthropicServer(review: false), address, port);
+
+    /// <summary>
+    /// A review instead: the model first tries to write <see cref="ReviewAttemptFile"/> (which a read-only checkout must
+    /// refuse), then answers <see cref="ReviewText"/> whatever the tool said.
+    /// </summary>
+    public static Task<ScriptedAnthropicServer> StartReviewAsync(IPAddress address, int port) => StartAsync(new ScriptedAnthropicServer(review: true), address, port);
 
     protected override async Task RespondAsync(HttpContext context, string body)
     {
@@ -50,12 +56,18 @@ internal sealed partial class ScriptedAnthropicServer : ScriptedModelServer
         else
         {
             var file = WorkingDirectory().Match(body) is { Success: true } m ? m.Groups[1].Value.TrimEnd('/') + "/" + FileName : "/workspace/" + FileName;
-            (content, stop) = ToolResults(request) switch
-            {
-                0 => (new[] { Text("I will create the file."), ToolUse("Write", new JsonObject { ["file_path"] = file, ["content"] = Created }) }, "tool_use"),
-                1 => (new[] { ToolUse("Edit", new JsonObject { ["file_path"] = file, ["old_string"] = "scripted model.", ["new_string"] = "scripted model, edited." }) }, "tool_use"),
-                _ => (new[] { Text("Done: created and edited " + FileName + ".") }, "end_turn"),
-            };
+            (content, stop) = _review
+                ? ToolResults(request) switch
+                {
+                    0 => (new[] { Text("Let me note my findings in a file first."), ToolUse("Write", new JsonObject { ["file_path"] = file.Replace(FileName, ReviewAttemptFile, StringComparison.Ordinal), ["content"] = "notes\n" }) }, "tool_use"),
+                    _ => (new[] { Text(ReviewText) }, "end_turn"),
+                }
+                : ToolResults(request) switch
+                {
+                    0 => (new[] { Text("I will create the file."), ToolUse("Write", new JsonObject { ["file_path"] = file, ["content"] = Created }) }, "tool_use"),
+                    1 => (new[] { ToolUse("Edit", new JsonObject { ["file_path"] = file, ["old_string"] = "scripted model.", ["new_string"] = "scripted model, edited." }) }, "tool_use"),
+                    _ => (new[] { Text("Done: created and edited " + FileName + ".") }, "end_turn"),
+                };
         }
 
         var id = "msg_scripted_" + NextId();

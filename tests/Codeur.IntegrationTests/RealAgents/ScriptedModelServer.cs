@@ -18,6 +18,12 @@ internal abstract class ScriptedModelServer : IAsyncDisposable
     public const string Created = "# Greeting\n\nHello from the scripted model.\n";
     public const string Edited = "# Greeting\n\nHello from the scripted model, edited.\n";
 
+    /// <summary>The file a scripted review tries to write (a read-only checkout refuses it).</summary>
+    public const string ReviewAttemptFile = "REVIEW-NOTES.md";
+
+    /// <summary>What a scripted review answers.</summary>
+    public const string ReviewText = "## Review\n\n- `app.py:1`: the greeting is hard-coded; read it from configuration.\n\nVerdict: fine to merge after that.";
+
     private readonly Lock _gate = new();
     private readonly List<ModelRequest> _requests = [];
     private WebApplication? _app;

@@ -66,8 +66,10 @@ public static class AgentConfigLoader
         var errors = new List<string>(parser.Errors);
         config ??= new AgentConfig();
 
-        // Before the other service's secrets go: a signing key the gateway holds still obliges the runner's allowlists.
-        var allowlists = AgentConfigValidator.ValidatePlatformAllowlists(config.Webhook).ToList();
+        // Before the other service's secrets go: a signing key the gateway holds still obliges the runner's allowlists,
+        // and a publishing project needs the runner's forge token whichever service loads the file.
+        var allowlists = AgentConfigValidator.ValidatePlatformAllowlists(config.Webhook)
+            .Concat(AgentConfigValidator.ValidatePublishCredentials(config.Webhook)).ToList();
         SecretOwnership.Drop(audience, config);
         errors.AddRange(allowlists.Concat(AgentConfigValidator.Validate(config)).Select(e => Locate(e, parser.KeyLines)).Distinct());
         if (errors.Count > 0)

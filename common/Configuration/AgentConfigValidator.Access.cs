@@ -26,6 +26,23 @@ public static partial class AgentConfigValidator
         }
     }
 
+    /// <summary>
+    /// A forge credential for every project that publishes (its <c>publish.token</c> or <c>github_token</c>). The loader
+    /// runs this before it drops the other service's secrets: the gateway never holds the runner's tokens, yet a file
+    /// that gives the runner none must fail for both.
+    /// </summary>
+    internal static IEnumerable<ConfigError> ValidatePublishCredentials(WebhookSection w)
+    {
+        for (var i = 0; i < w.ProjectMapping.Count; i++)
+        {
+            var publish = w.ProjectMapping[i].Publish;
+            if (publish.Mode != PublishSection.None && string.IsNullOrEmpty(publish.Token ?? w.GithubToken))
+            {
+                yield return new($"webhook.project_mapping[{i}].publish.token", "is required to publish (or set github_token)");
+            }
+        }
+    }
+
     /// <summary>Workspace and guild allowlists, and the per-project <c>allow</c> and <c>commands</c> rules.</summary>
     private static IEnumerable<ConfigError> ValidateAccess(WebhookSection w)
     {

@@ -5,7 +5,7 @@ namespace Codeur.Configuration;
 /// <summary>Checks one <c>project_mapping[].publish</c> section; messages name the key, never the value.</summary>
 public static partial class PublishSectionValidator
 {
-    public static IEnumerable<ConfigError> Validate(PublishSection publish, string at, string? githubToken)
+    public static IEnumerable<ConfigError> Validate(PublishSection publish, string at)
     {
         ArgumentNullException.ThrowIfNull(publish);
         if (publish.Mode is not (PublishSection.None or PublishSection.Branch or PublishSection.PullRequest))
@@ -37,11 +37,6 @@ public static partial class PublishSectionValidator
         if (publish.ApiUrl is not null && !Uri.TryCreate(publish.ApiUrl, UriKind.Absolute, out _))
         {
             yield return new($"{at}.api_url", "must be an absolute URL");
-        }
-
-        if (string.IsNullOrEmpty(publish.Token ?? githubToken))
-        {
-            yield return new($"{at}.token", "is required to publish (or set github_token)");
         }
 
         if (publish.Network is not null && !NetworkName().IsMatch(publish.Network))

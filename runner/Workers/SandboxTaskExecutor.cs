@@ -16,7 +16,7 @@ namespace Codeur.Runner.Workers;
 /// The finish runs whatever the agent's ending, so a killed agent still leaves a reviewable branch. When the agent
 /// succeeded and changed something, the project's <c>publish</c> setting decides whether the branch is pushed and a
 /// pull request opened (<see cref="TaskPublisher"/>); a <c>run</c> commented on one of our pull requests continues
-/// its branch.
+/// its branch. With an agent configured, <c>analyze</c> is a review by it (<see cref="ReviewAsync"/>).
 /// </summary>
 internal sealed class SandboxTaskExecutor(
     ISandboxExecutor sandbox, SandboxCommands commands, SandboxOptions options, AgentCredentials credentials, ITaskPublisher publisher)

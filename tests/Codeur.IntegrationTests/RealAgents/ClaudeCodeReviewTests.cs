@@ -1,13 +1,9 @@
 using System.Text.Json.Nodes;
-using Codeur.Configuration;
 using Codeur.IntegrationTests.Sandbox;
 using Codeur.IntegrationTests.Sandbox.Agents;
 using Codeur.Runner.Queue;
-using Codeur.Runner.Sandbox;
 using Codeur.Runner.Sandbox.Agents;
 using Codeur.Runner.Tasks;
-using Codeur.Runner.Workers;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codeur.IntegrationTests.RealAgents;
 
@@ -35,29 +31,17 @@ public sealed class ClaudeCodeReviewTests(DockerFixture docker)
         await AgentTestKit.InitRepositoryAsync(project);
         var statusBefore = await AgentTestKit.GitAsync(project.Path, "status", "--porcelain");
 
-        var credentials = AgentCredentials.FromConfig(new SandboxSection { Agent = "claude-code" }, name => name switch
+        var agent = new RealAgentRun(docker, network, "claude-code", name => name switch
         {
             "ANTHROPIC_API_KEY" => ApiKey,
             "ANTHROPIC_BASE_URL" => "http://" + ScriptedModelNetwork.HostName,
             _ => null,
         });
-        var options = network.Options;
-        var sandbox = new SandboxExecutor(docker.Runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), new SandboxTaskRegistry(),
-            TimeProvider.System, NullLogger<SandboxExecutor>.Instance, network.Proxy);
-        var executor = new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, credentials, new NoPublishing());
-        var task = new TaskRecord
-        {
-            Id = Guid.NewGuid().ToString("N"), Sequence = 1, Platform = "github", Command = "analyze", Args = [], Project = "p",
-            ProjectPath = project.Path, Requester = "octo", State = TaskState.Running, CreatedAt = DateTimeOffset.UtcNow,
-        };
-        var output = new TaskOutput();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromMinutes(5));
-
-        var outcome = await executor.ExecuteAsync(task, output, cts.Token);
+        var task = RealAgentRun.Task("analyze", [], project);
+        var outcome = await agent.ExecuteAsync(task);
 
         var requests = model.Requests;
-        var trace = $"{outcome.State}: {outcome.Error}\n{outcome.Output}\nlog:\n{output.Snapshot()}\nmodel saw {requests.Count} request(s): {string.Join(", ", requests.Select(r => r.Path))}";
+        var trace = await agent.TraceAsync(outcome, requests);
         Assert.True(outcome.State == TaskState.Succeeded, trace);
         Assert.Equal(ScriptedModelServer.ReviewText, outcome.Output?.Trim());
 
@@ -73,7 +57,7 @@ public sealed class ClaudeCodeReviewTests(DockerFixture docker)
         Assert.Equal(statusBefore, await AgentTestKit.GitAsync(project.Path, "status", "--porcelain"));
 
         Assert.All(requests, r => Assert.Equal(ApiKey, r.Headers.GetValueOrDefault("x-api-key")));
-        Assert.DoesNotContain(ApiKey, output.Snapshot(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, agent.Output.Snapshot(), StringComparison.Ordinal);
         TestContext.Current.SendDiagnosticMessage("the refused write, as the CLI reported it: " + result.ToJsonString());
     }
 }

@@ -161,4 +161,4 @@ for n in $(seq 0 "$RUNS"); do
 done
 sleep 1   # the last spans leave in the next export batch (OTEL_BSP_SCHEDULE_DELAY=100 ms)
 
-python3 "$REPO/bench/agents/report.py" "$TMP/runs.jsonl" "$TMP/out/spans.jsonl" "$TMP/out/pulls.jsonl" "$GOAL_MS"
+python3 "$REPO/bench/agents/report.py" "$TMP/runs.jsonl" "$TMP/out/spans.jsonl" "$TMP/out/pulls.jsonl" "$TMP/out/git.jsonl" "$GOAL_MS"

@@ -165,6 +165,14 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, {"message": "Not Found"})
 
     def git(self, body):
+        arrived = time.time_ns()
+        try:
+            self.serve_git(body)
+        finally:
+            record("git.jsonl", {"arrived": arrived, "done": time.time_ns(), "request": self.command + " " + self.path,
+                                 "authorized": "Authorization" in self.headers})
+
+    def serve_git(self, body):
         if "Authorization" not in self.headers:
             return self.reply(401, {"message": "Requires authentication"}, [("WWW-Authenticate", 'Basic realm="git"')])
         path, _, query = self.path[len("/git"):].partition("?")

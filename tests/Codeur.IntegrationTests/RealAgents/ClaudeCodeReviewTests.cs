@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Codeur.IntegrationTests.Sandbox;
 using Codeur.IntegrationTests.Sandbox.Agents;
 using Codeur.Runner.Queue;
-using Codeur.Runner.Sandbox.Agents;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.IntegrationTests.RealAgents;
@@ -22,22 +21,16 @@ public sealed class ClaudeCodeReviewTests(DockerFixture docker)
     [Fact]
     public async Task Analyze_ClaudeCodePresetAgainstScriptedModel_AnswerIsTheOutputAndItsWriteWasRefused()
     {
-        docker.RequireDocker();
-        var image = await AgentImage.RequireAsync("claude-code");
-        var preset = AgentPresets.Find("claude-code")!;
-        await using var network = await ScriptedModelNetwork.StartAsync(docker, image, preset.Run, reviewPrompt: Prompt);
-        await using var model = await ScriptedAnthropicServer.StartReviewAsync(network.Address, 80);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-        var statusBefore = await AgentTestKit.GitAsync(project.Path, "status", "--porcelain");
-
-        var agent = new RealAgentRun(docker, network, "claude-code", name => name switch
+        await using var agent = await RealAgentRun.StartAsync(docker, "claude-code", name => name switch
         {
             "ANTHROPIC_API_KEY" => ApiKey,
             "ANTHROPIC_BASE_URL" => "http://" + ScriptedModelNetwork.HostName,
             _ => null,
-        });
-        var task = RealAgentRun.Task("analyze", [], project);
+        }, reviewPrompt: Prompt);
+        await using var model = await ScriptedAnthropicServer.StartReviewAsync(agent.Network.Address, 80);
+        var statusBefore = await AgentTestKit.GitAsync(agent.Project.Path, "status", "--porcelain");
+
+        var task = agent.Task("analyze", []);
         var outcome = await agent.ExecuteAsync(task);
 
         var requests = model.Requests;
@@ -53,8 +46,8 @@ public sealed class ClaudeCodeReviewTests(DockerFixture docker)
             .SelectMany(m => m?["content"] as JsonArray ?? []).Where(b => b?["type"]?.GetValue<string>() == "tool_result").ToList();
         var result = Assert.Single(results);
         Assert.True(result!["is_error"]?.GetValue<bool>() == true, "the write was not reported as failed: " + result.ToJsonString());
-        Assert.False(File.Exists(Path.Combine(project.Path, ScriptedModelServer.ReviewAttemptFile)), trace);
-        Assert.Equal(statusBefore, await AgentTestKit.GitAsync(project.Path, "status", "--porcelain"));
+        Assert.False(File.Exists(Path.Combine(agent.Project.Path, ScriptedModelServer.ReviewAttemptFile)), trace);
+        Assert.Equal(statusBefore, await AgentTestKit.GitAsync(agent.Project.Path, "status", "--porcelain"));
 
         Assert.All(requests, r => Assert.Equal(ApiKey, r.Headers.GetValueOrDefault("x-api-key")));
         Assert.DoesNotContain(ApiKey, agent.Output.Snapshot(), StringComparison.Ordinal);

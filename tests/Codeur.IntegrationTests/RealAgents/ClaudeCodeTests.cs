@@ -2,7 +2,6 @@ using System.Text.Json;
 using Codeur.IntegrationTests.Sandbox;
 using Codeur.IntegrationTests.Sandbox.Agents;
 using Codeur.Runner.Queue;
-using Codeur.Runner.Sandbox.Agents;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.IntegrationTests.RealAgents;
@@ -21,21 +20,15 @@ public sealed class ClaudeCodeTests(DockerFixture docker)
     [Fact]
     public async Task Run_ClaudeCodePresetAgainstScriptedModel_FileCreatedAndEditedOnTheTaskBranch()
     {
-        docker.RequireDocker();
-        var image = await AgentImage.RequireAsync("claude-code");
-        var preset = AgentPresets.Find("claude-code")!;
-        await using var network = await ScriptedModelNetwork.StartAsync(docker, image, preset.Run);
-        await using var model = await ScriptedAnthropicServer.StartAsync(network.Address, 80);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-
-        var agent = new RealAgentRun(docker, network, "claude-code", name => name switch
+        await using var agent = await RealAgentRun.StartAsync(docker, "claude-code", name => name switch
         {
             "ANTHROPIC_API_KEY" => ApiKey,
             "ANTHROPIC_BASE_URL" => "http://" + ScriptedModelNetwork.HostName,
             _ => null,
         });
-        var task = RealAgentRun.Task("run", [TaskText], project);
+        await using var model = await ScriptedAnthropicServer.StartAsync(agent.Network.Address, 80);
+
+        var task = agent.Task("run", [TaskText]);
         var outcome = await agent.ExecuteAsync(task);
 
         var requests = model.Requests;
@@ -47,7 +40,7 @@ public sealed class ClaudeCodeTests(DockerFixture docker)
         Assert.NotNull(git);
         Assert.Equal("codeur/" + task.Id, git.Branch);
         Assert.True(git.HasChanges, trace);
-        var content = await AgentTestKit.GitAsync(project.Path, "show", $"{git.Branch}:{ScriptedAnthropicServer.FileName}");
+        var content = await AgentTestKit.GitAsync(agent.Project.Path, "show", $"{git.Branch}:{ScriptedAnthropicServer.FileName}");
         Assert.Equal(ScriptedAnthropicServer.Edited, content);
         Assert.Contains(ScriptedAnthropicServer.FileName, git.Diffstat, StringComparison.Ordinal);
 
@@ -63,7 +56,7 @@ public sealed class ClaudeCodeTests(DockerFixture docker)
         Assert.True(conversation.Count >= 3, trace);
         Assert.Contains(TaskText, conversation[0].Body, StringComparison.Ordinal);
         Assert.All(requests, r => Assert.Equal(ApiKey, r.Headers.GetValueOrDefault("x-api-key")));
-        Assert.Contains("api.model.test", await network.ProxyLogAsync(), StringComparison.Ordinal);
+        Assert.Contains("api.model.test", await agent.Network.ProxyLogAsync(), StringComparison.Ordinal);
 
         // The credential never shows in the task's output.
         Assert.DoesNotContain(ApiKey, agent.Output.Snapshot(), StringComparison.Ordinal);

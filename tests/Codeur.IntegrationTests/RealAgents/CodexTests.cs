@@ -21,8 +21,6 @@ public sealed class CodexTests(DockerFixture docker)
     [Fact]
     public async Task Run_CodexPresetAgainstScriptedModel_FileCreatedAndEditedOnTheTaskBranch()
     {
-        docker.RequireDocker();
-        var image = await AgentImage.RequireAsync("codex");
         var preset = AgentPresets.Find("codex")!;
         // The preset's argv plus a provider entry for the scripted server with WebSockets off: Codex tries a WebSocket
         // transport first, which the proxy only tunnels on 443, and the scripted server speaks plain HTTP on 80.
@@ -35,18 +33,15 @@ public sealed class CodexTests(DockerFixture docker)
             "-c", "model_providers.scripted.wire_api=\"responses\"",
             "-c", "model_providers.scripted.supports_websockets=false",
         ];
-        await using var network = await ScriptedModelNetwork.StartAsync(docker, image, [.. preset.Run.Take(2), .. provider, .. preset.Run.Skip(2)]);
-        await using var model = await ScriptedResponsesServer.StartAsync(network.Address, 80);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-
-        var agent = new RealAgentRun(docker, network, "codex", name => name switch
+        await using var agent = await RealAgentRun.StartAsync(docker, "codex", name => name switch
         {
             "OPENAI_API_KEY" => ApiKey,
             "OPENAI_BASE_URL" => $"http://{ScriptedModelNetwork.HostName}/v1",
             _ => null,
-        });
-        var task = RealAgentRun.Task("run", [TaskText], project);
+        }, runArgv: [.. preset.Run.Take(2), .. provider, .. preset.Run.Skip(2)]);
+        await using var model = await ScriptedResponsesServer.StartAsync(agent.Network.Address, 80);
+
+        var task = agent.Task("run", [TaskText]);
         var outcome = await agent.ExecuteAsync(task);
 
         var requests = model.Requests;
@@ -55,7 +50,7 @@ public sealed class CodexTests(DockerFixture docker)
         var git = outcome.Git;
         Assert.NotNull(git);
         Assert.True(git.HasChanges, trace);
-        Assert.Equal(ScriptedResponsesServer.Edited, await AgentTestKit.GitAsync(project.Path, "show", $"{git.Branch}:{ScriptedResponsesServer.FileName}"));
+        Assert.Equal(ScriptedResponsesServer.Edited, await AgentTestKit.GitAsync(agent.Project.Path, "show", $"{git.Branch}:{ScriptedResponsesServer.FileName}"));
 
         var ended = task with { State = outcome.State, Output = outcome.Output, Git = git, StartedAt = task.CreatedAt, FinishedAt = DateTimeOffset.UtcNow };
         using var view = JsonDocument.Parse(JsonSerializer.Serialize(TaskView.From(ended, DateTimeOffset.UtcNow), RunnerJson.Options));

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Codeur.IntegrationTests.Sandbox;
 using Codeur.IntegrationTests.Sandbox.Agents;
 using Codeur.Runner.Queue;
-using Codeur.Runner.Sandbox.Agents;
 using Codeur.Runner.Tasks;
 
 namespace Codeur.IntegrationTests.RealAgents;
@@ -21,21 +20,15 @@ public sealed class GeminiTests(DockerFixture docker)
     [Fact]
     public async Task Run_GeminiPresetAgainstScriptedModel_FileCreatedAndEditedOnTheTaskBranch()
     {
-        docker.RequireDocker();
-        var image = await AgentImage.RequireAsync("gemini");
-        var preset = AgentPresets.Find("gemini")!;
-        await using var network = await ScriptedModelNetwork.StartAsync(docker, image, preset.Run);
-        await using var model = await ScriptedGeminiServer.StartAsync(network.Address, 80);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-
-        var agent = new RealAgentRun(docker, network, "gemini", name => name switch
+        await using var agent = await RealAgentRun.StartAsync(docker, "gemini", name => name switch
         {
             "GEMINI_API_KEY" => ApiKey,
             "GOOGLE_GEMINI_BASE_URL" => $"http://{ScriptedModelNetwork.HostName}",
             _ => null,
         });
-        var task = RealAgentRun.Task("run", [TaskText], project);
+        await using var model = await ScriptedGeminiServer.StartAsync(agent.Network.Address, 80);
+
+        var task = agent.Task("run", [TaskText]);
         var outcome = await agent.ExecuteAsync(task);
 
         var requests = model.Requests;
@@ -44,7 +37,7 @@ public sealed class GeminiTests(DockerFixture docker)
         var git = outcome.Git;
         Assert.NotNull(git);
         Assert.True(git.HasChanges, trace);
-        Assert.Equal(ScriptedModelServer.Edited, await AgentTestKit.GitAsync(project.Path, "show", $"{git.Branch}:{ScriptedModelServer.FileName}"));
+        Assert.Equal(ScriptedModelServer.Edited, await AgentTestKit.GitAsync(agent.Project.Path, "show", $"{git.Branch}:{ScriptedModelServer.FileName}"));
 
         var ended = task with { State = outcome.State, Output = outcome.Output, Git = git, StartedAt = task.CreatedAt, FinishedAt = DateTimeOffset.UtcNow };
         using var view = JsonDocument.Parse(JsonSerializer.Serialize(TaskView.From(ended, DateTimeOffset.UtcNow), RunnerJson.Options));
@@ -56,7 +49,7 @@ public sealed class GeminiTests(DockerFixture docker)
         Assert.True(conversation.Count >= 3, trace);
         Assert.Contains(TaskText, conversation[0].Body, StringComparison.Ordinal);
         Assert.All(requests, r => Assert.Equal(ApiKey, r.Headers.GetValueOrDefault("x-goog-api-key") ?? QueryKey(r.Path)));
-        Assert.Contains(ScriptedModelNetwork.HostName, await network.ProxyLogAsync(), StringComparison.Ordinal);
+        Assert.Contains(ScriptedModelNetwork.HostName, await agent.Network.ProxyLogAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(ApiKey, agent.Output.Snapshot(), StringComparison.Ordinal);
         Assert.DoesNotContain(ApiKey, outcome.Output, StringComparison.Ordinal);
     }

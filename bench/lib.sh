@@ -43,3 +43,15 @@ publish_services() {
       || { tail -30 "$TMP/publish.log" >&2; die "dotnet publish $project failed"; }
   done
 }
+
+# wait_health URL NAME PID [TRIES] : polls URL every 0.2 s (TRIES times, default 150) until it answers 2xx; dies with the
+# tail of $TMP/NAME.out when PID exits first or time runs out.
+wait_health() {
+  local tries=${4:-150}
+  for _ in $(seq 1 "$tries"); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { tail -30 "$TMP/$2.out" >&2; die "$2 exited during start-up"; }
+    sleep 0.2
+  done
+  tail -30 "$TMP/$2.out" >&2; die "$2 not healthy on $1"
+}

@@ -85,6 +85,8 @@ ${runtime:+    runtime: $runtime   # gVisor (deploy/ensure-runsc.sh); remove thi
     cpus: 1
     # A stand-in agent: appends the task text to a file in the project. The text is one argv element (\$1), never shell code.
     commands: {run: ["bash", "-c", "printf '%s\\\\n' \"\$1\" >> AGENT_TASKS.md && tail -5 AGENT_TASKS.md", "agent", "{task}"]}
+    # The stand-in is no reviewer: analyze stays the built-in report (with a real agent, drop this line: docs/AGENTS.md).
+    review: false
   queue: {backend: sqlite, path: "$state/codeur.db"}
   spool: {backend: file, path: "$state/spool"}
   audit: {path: "$state/audit.log"}

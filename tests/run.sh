@@ -59,7 +59,7 @@ fi
 # Agent images from the real npm packages (deploy/agents/build-offline.sh): content-hash tags, so an unchanged
 # build is skipped; the scripted-model tests (tests/Codeur.IntegrationTests/RealAgents) use the tag given here.
 if docker info >/dev/null 2>&1 && command -v npm >/dev/null; then
-  for agent in claude-code codex; do
+  for agent in claude-code codex gemini; do
     var=CODEUR_AGENT_IMAGE_$(echo "$agent" | tr 'a-z-' 'A-Z_')
     if [ -z "${!var:-}" ]; then
       tag=$(deploy/agents/build-offline.sh "$agent" | tail -1) || { log "building the $agent image failed"; tag=; }

@@ -251,14 +251,6 @@ start_dotnet() { # name dll env...
   ) >"$TMP/$name.out" 2>&1 &
   PIDS+=($!)
 }
-wait_health() { # url name pid
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || { tail -30 "$TMP/$2.out" >&2; die "$2 exited during start-up"; }
-    sleep 0.2
-  done
-  tail -30 "$TMP/$2.out" >&2; die "$2 not healthy on $1"
-}
 # shellcheck disable=SC2086
 start_dotnet runner "$BUILD_DIR/runner/Codeur.Runner.dll" $RUNNER_ENV; RUNNER_PID=$!
 wait_health "http://127.0.0.1:$RUNNER_PORT/health" runner "$RUNNER_PID"

@@ -86,6 +86,11 @@ public static partial class AgentConfigValidator
             {
                 yield return error;
             }
+
+            if (entry.ReviewPrompt is { } reviewPrompt && string.IsNullOrWhiteSpace(reviewPrompt))
+            {
+                yield return new($"{at}.review_prompt", "must not be blank (remove it to use sandbox.review_prompt)");
+            }
         }
 
         for (var i = 0; i < w.AllowedCommands.Count; i++)
@@ -260,6 +265,11 @@ public static partial class AgentConfigValidator
         if (string.IsNullOrWhiteSpace(s.EgressProxyImage))
         {
             yield return new($"{p}.sandbox.egress_proxy_image", "is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.ReviewPrompt))
+        {
+            yield return new($"{p}.sandbox.review_prompt", "must not be blank (set sandbox.review: false to keep the built-in analyze report)");
         }
 
         if (s.Agent is not null && !KnownAgents.Contains(s.Agent))

@@ -20,4 +20,7 @@ public sealed class ProjectMappingEntry
 
     /// <summary>Push and pull requests for <c>run</c> tasks on this project (<c>publish</c>).</summary>
     public PublishSection Publish { get; set; } = new();
+
+    /// <summary>The task text of this project's reviews (<c>analyze</c> with an agent); absent: <c>sandbox.review_prompt</c>.</summary>
+    public string? ReviewPrompt { get; set; }
 }

@@ -71,4 +71,19 @@ public sealed class SandboxSection
 
     /// <summary><c>run</c> on a git project works in its own worktree on branch <c>codeur/&lt;task-id&gt;</c>.</summary>
     public bool Worktree { get; set; } = true;
+
+    /// <summary>
+    /// With an agent configured (<c>agent</c> or <c>commands.run</c>) and no <c>commands.analyze</c>, <c>analyze</c> runs
+    /// the agent on the project mounted read-only with <see cref="ReviewPrompt"/>, and its answer is the reply.
+    /// </summary>
+    public bool Review { get; set; } = true;
+
+    /// <summary>The task text a review gives the agent (a project's <c>review_prompt</c> wins).</summary>
+    public string ReviewPrompt { get; set; } = DefaultReviewPrompt;
+
+    public const string DefaultReviewPrompt =
+        "Review the code in the current directory as a senior engineer reviewing a pull request. The checkout is mounted "
+        + "read-only: read files and run read-only commands, change nothing. List correctness bugs, security problems, "
+        + "missing tests and unclear or risky code, most important first, each with its file and line, then give a "
+        + "one-paragraph verdict. Answer in Markdown: your answer is posted as the review.";
 }

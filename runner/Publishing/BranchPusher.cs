@@ -1,4 +1,5 @@
 using System.Globalization;
+using Codeur.Runner.Observability;
 using Codeur.Runner.Sandbox;
 using Codeur.Runner.Sandbox.Agents;
 
@@ -53,8 +54,10 @@ internal sealed class BranchPusher(ISandboxExecutor sandbox, ForgeProxy forgePro
         }
 
         string[] argv = ["bash", "-c", Script, "codeur-push", project.Remote.AbsoluteUri, commit, "refs/heads/" + branch];
+        using var span = RunnerTracing.StartContainer(taskId, "push");
         var result = await sandbox.RunAsync(
             new SandboxRequest(taskId, projectPath, argv, Timeout, Environment: environment, Network: network), cancellationToken);
+        span?.SetTag("codeur.sandbox.ending", result.Ending.ToString());
         var output = SecretRedactor.Redact(result.Output, [project.Token]);
         return result.Ending == SandboxEnding.Succeeded
             ? new PushResult(true, null, output)

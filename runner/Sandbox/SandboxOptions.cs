@@ -57,6 +57,18 @@ internal sealed class SandboxOptions
     /// <summary>Run tasks on git projects work in their own worktree and branch.</summary>
     public bool Worktree { get; init; } = true;
 
+    /// <summary>
+    /// The review prompt of <c>analyze</c> tasks, by project name (<see cref="DefaultReviewPrompt"/> for the others);
+    /// empty when reviews are off (<c>sandbox.review: false</c>, no agent, or <c>commands.analyze</c> set).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ReviewPrompts { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The review prompt for projects without their own; null when reviews are off.</summary>
+    public string? DefaultReviewPrompt { get; init; }
+
+    /// <summary>The prompt an <c>analyze</c> task of <paramref name="project"/> gives the agent; null: the built-in report.</summary>
+    public string? ReviewPromptFor(string project) => DefaultReviewPrompt is null ? null : ReviewPrompts.GetValueOrDefault(project, DefaultReviewPrompt);
+
     /// <summary>Name (and host name on the egress network) of the proxy container.</summary>
     public string EgressProxyName => EgressNetwork + "-proxy";
 
@@ -102,10 +114,20 @@ internal sealed class SandboxOptions
             EgressAllow = [.. s.EgressAllow.Select(h => h.ToLowerInvariant())],
             EgressGateways = [.. s.EgressPrivateGateways.Select(EgressGatewaySpec)],
             Worktree = s.Worktree,
+            DefaultReviewPrompt = ReviewsOn(s) ? s.ReviewPrompt : null,
+            ReviewPrompts = ReviewsOn(s)
+                ? w.ProjectMapping.Where(p => !string.IsNullOrWhiteSpace(p.ReviewPrompt))
+                    .DistinctBy(Intake.Routing.ProjectRule.NameOf, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(Intake.Routing.ProjectRule.NameOf, p => p.ReviewPrompt!, StringComparer.OrdinalIgnoreCase)
+                : new Dictionary<string, string>(),
             ForbiddenPaths = w.ForbiddenPaths.ToArray(),
             ProjectRoots = s.ProjectRoots.ToArray(),
         };
     }
+
+    /// <summary>Reviews need an agent to run and leave an explicitly configured <c>analyze</c> alone.</summary>
+    private static bool ReviewsOn(SandboxSection s) =>
+        s.Review && !s.Commands.ContainsKey("analyze") && (s.Commands.ContainsKey("run") || Agents.AgentPresets.Find(s.Agent) is not null);
 
     /// <summary><c>sandbox.commands</c>, with the agent preset's argv as <c>run</c> unless <c>commands.run</c> is set.</summary>
     private static Dictionary<string, IReadOnlyList<string>> CommandsFor(SandboxSection s)

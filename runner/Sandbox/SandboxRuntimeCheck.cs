@@ -35,28 +35,33 @@ internal static class SandboxRuntimeCheck
                 continue;
             }
 
-            // Only the agent's own container ever joins a network (worktree steps and the other commands stay on none).
-            if (command != ContainerSpecBuilder.WritingCommand || options.NetworkFor(agentRun: true) == "none" || !runtime.IsGVisor)
+            // Only the agent's own container ever joins a network: run's, and analyze's when it is a review by the agent
+            // (worktree steps and the other commands stay on none).
+            var agentCommand = command == ContainerSpecBuilder.WritingCommand || (command == "analyze" && options.DefaultReviewPrompt is not null);
+            if (!agentCommand || options.NetworkFor(agentRun: true) == "none" || !runtime.IsGVisor)
             {
                 continue;
             }
 
             var where = $"the agent's container joins a network (webhook.sandbox.network: {options.NetworkMode})";
+            var fix = command == ContainerSpecBuilder.WritingCommand
+                ? "set webhook.sandbox.runtimes.run: runc"
+                : "set webhook.sandbox.runtimes.analyze: runc (or webhook.sandbox.review: false)";
             switch (runtime.GVisorNetwork)
             {
                 case "none":
                     findings.Add(new(key, $"runtime '{name}' is gVisor registered with --network=none, which refuses any container with a network, and {where}; "
-                        + "set webhook.sandbox.runtimes.run: runc (the other commands can stay on gVisor)", Fatal: true));
+                        + fix + " (the other commands can stay on gVisor)", Fatal: true));
                     break;
                 case "sandbox":
                     findings.Add(new(key, $"runtime '{name}' is gVisor with its own network stack and {where}: runsc releases before mid-2024 fail to start such "
                         + "containers on current kernels ('cannot run with network enabled in root network namespace', google/gvisor#10704); "
-                        + "if run tasks fail that way, set webhook.sandbox.runtimes.run: runc", Fatal: false));
+                        + "if its tasks fail that way, " + fix, Fatal: false));
                     break;
                 default:
                     findings.Add(new(key, $"runtime '{name}' is gVisor with --network={runtime.GVisorNetwork} and {where}: with runsc 20221219 (Debian 12) "
                         + "blocking socket reads fail with 'Resource temporarily unavailable' in that mode; if the agent's network calls fail, "
-                        + "set webhook.sandbox.runtimes.run: runc", Fatal: false));
+                        + fix, Fatal: false));
                     break;
             }
         }

@@ -16,7 +16,7 @@ namespace Codeur.Runner.Workers;
 /// The finish runs whatever the agent's ending, so a killed agent still leaves a reviewable branch. When the agent
 /// succeeded and changed something, the project's <c>publish</c> setting decides whether the branch is pushed and a
 /// pull request opened (<see cref="TaskPublisher"/>); a <c>run</c> commented on one of our pull requests continues
-/// its branch.
+/// its branch. With an agent configured, <c>analyze</c> is a review by it (<see cref="ReviewAsync"/>).
 /// </summary>
 internal sealed class SandboxTaskExecutor(
     ISandboxExecutor sandbox, SandboxCommands commands, SandboxOptions options, AgentCredentials credentials, ITaskPublisher publisher)
@@ -26,7 +26,12 @@ internal sealed class SandboxTaskExecutor(
 
     public async Task<TaskOutcome> ExecuteAsync(TaskRecord task, TaskOutput output, CancellationToken cancellationToken)
     {
-        if (!commands.TryBuild(task.Command, task.Args, out var argv, out var error))
+        // With an agent, analyze is a review by that agent (the built-in report otherwise).
+        var review = task.Command == "analyze" && options.ReviewPromptFor(task.Project) is { } prompt && options.Commands.TryGetValue("run", out var agent)
+            ? SandboxCommands.Substitute(agent, prompt)
+            : null;
+        IReadOnlyList<string> argv = review ?? [];
+        if (review is null && !commands.TryBuild(task.Command, task.Args, out argv, out var error))
         {
             return new TaskOutcome(TaskState.Rejected, null, null, error);
         }
@@ -34,6 +39,11 @@ internal sealed class SandboxTaskExecutor(
         var isRun = task.Command == "run";
         try
         {
+            if (review is not null)
+            {
+                return await ReviewAsync(task, review, output, cancellationToken);
+            }
+
             if (!isRun)
             {
                 return Outcome(await RunAsync(new SandboxRequest(task.Id, task.ProjectPath, argv, Command: task.Command), output, null, cancellationToken), null);
@@ -167,19 +177,44 @@ internal sealed class SandboxTaskExecutor(
         };
     }
 
-    private async Task<SandboxResult> RunAsync(SandboxRequest request, TaskOutput output, IReadOnlyList<string>? secrets, CancellationToken cancellationToken)
+    /// <summary>
+    /// A review: the agent with the review prompt, its credentials and egress, on the project mounted read-only (the
+    /// container serves <c>analyze</c>, and only <c>run</c> mounts writable), in the project itself (no worktree: nothing
+    /// is written). The agent's standard output, its answer, becomes the task's output and so the reply; the live log
+    /// keeps both streams.
+    /// </summary>
+    private async Task<TaskOutcome> ReviewAsync(TaskRecord task, IReadOnlyList<string> argv, TaskOutput output, CancellationToken cancellationToken)
+    {
+        var answer = new StringBuilder();
+        var request = new SandboxRequest(task.Id, task.ProjectPath, argv, Environment: credentials.Environment, AgentRun: true, Command: task.Command);
+        var result = await RunAsync(request, output, credentials.SecretValues, cancellationToken, answer);
+        var outcome = Outcome(result, null, credentials.SecretValues);
+        return outcome.State == TaskState.Succeeded && answer.ToString().Trim() is { Length: > 0 } review
+            ? outcome with { Output = SecretRedactor.Redact(review + "\n", credentials.SecretValues) }
+            : outcome;
+    }
+
+    private async Task<SandboxResult> RunAsync(
+        SandboxRequest request, TaskOutput output, IReadOnlyList<string>? secrets, CancellationToken cancellationToken, StringBuilder? stdout = null)
     {
         // One decoder per container so a multi-byte character split across two chunks is not garbled; one redactor so
         // a secret split across two chunks is still masked.
         var decoder = Encoding.UTF8.GetDecoder();
+        var stdoutDecoder = Encoding.UTF8.GetDecoder();
         var redactor = new SecretRedactor(secrets ?? []);
         var result = await ContainerAsync(request.AgentRun ? "agent" : "command", request with
         {
-            OnOutput = (_, bytes, _) =>
+            OnOutput = (kind, bytes, _) =>
             {
                 var chars = new char[decoder.GetCharCount(bytes.Span, flush: false)];
                 var count = decoder.GetChars(bytes.Span, chars, flush: false);
                 output.Append(redactor.Push(new string(chars, 0, count)));
+                if (stdout is not null && kind == OutputStreamKind.Stdout)
+                {
+                    var own = new char[stdoutDecoder.GetCharCount(bytes.Span, flush: false)];
+                    stdout.Append(own, 0, stdoutDecoder.GetChars(bytes.Span, own, flush: false));
+                }
+
                 return ValueTask.CompletedTask;
             },
         }, cancellationToken);

@@ -39,9 +39,11 @@ internal static class AgentPresets
             Recipe: "deploy/agents/aider"),
 
         // Gemini CLI: -p is its non-interactive prompt; --yolo approves its tool calls (asking is "deny" headless).
+        // GOOGLE_GEMINI_BASE_URL points it at a private model gateway (it then sends GEMINI_API_KEY as x-goog-api-key
+        // there; measured with the real CLI: GeminiTests).
         new("gemini", ["gemini", "-p", "{task}", "--yolo"],
             Credentials: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-            Settings: ["GEMINI_MODEL"],
+            Settings: ["GEMINI_MODEL", "GOOGLE_GEMINI_BASE_URL"],
             EgressHosts: ["generativelanguage.googleapis.com"],
             Recipe: "deploy/agents/gemini"),
 

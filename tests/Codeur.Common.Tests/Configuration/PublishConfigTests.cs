@@ -85,4 +85,22 @@ public sealed class PublishConfigTests
         Assert.Equal("ghp_example", runner.Webhook.GithubToken);
         Assert.Contains("project_mapping[0].publish.token", refused.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("github_token: \"${GITHUB_TOKEN}\"\n", "")]
+    [InlineData("", "token: \"${FORGE_TOKEN}\", ")]
+    public void Load_GatewayAudience_PublishingProjectLoadsWithoutTheRunnersToken(string githubToken, string projectToken)
+    {
+        // The gateway never holds the forge token (its process has neither the value nor the variable), yet the file
+        // that gives the runner one must load there too: the one-file setups (quickstart, compose, Helm) start both.
+        var yaml = "webhook:\n  " + githubToken + "  project_mapping:\n    - {pattern: a, path: /srv/a, publish: {" + projectToken
+            + "mode: pull_request, remote: 'https://github.com/a/b.git'}}\n";
+
+        var gateway = AgentConfigLoader.Load(yaml, _ => null, audience: ConfigAudience.Gateway);
+        var runner = AgentConfigLoader.Load(yaml, name => name is "GITHUB_TOKEN" or "FORGE_TOKEN" ? "ghp_forge_123456" : null, audience: ConfigAudience.Runner);
+
+        Assert.Null(gateway.Webhook.GithubToken);
+        Assert.Null(gateway.Webhook.ProjectMapping[0].Publish.Token);
+        Assert.Equal("ghp_forge_123456", runner.Webhook.ProjectMapping[0].Publish.Token ?? runner.Webhook.GithubToken);
+    }
 }

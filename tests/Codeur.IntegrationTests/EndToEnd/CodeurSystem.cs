@@ -59,9 +59,13 @@ public sealed class CodeurSystem : IAsyncDisposable
     /// <param name="queueYaml">Replaces the <c>queue:</c> line (e.g. a queue on a small file system); <c>{directory}</c> stands for <see cref="Directory"/>.</param>
     /// <param name="runnerEnvironment">More environment for the runner (e.g. <c>DOCKER_HOST</c> through a relay).</param>
     /// <param name="environment">More environment for both services (e.g. the <c>OTEL_*</c> variables).</param>
+    /// <param name="sandboxYaml">
+    /// More lines under <c>sandbox:</c>, indented by four spaces. The default turns reviews off: the run template is a
+    /// test double, not an agent, and <c>analyze</c> stays the built-in report.
+    /// </param>
     public static async Task<CodeurSystem> StartAsync(
         string extraYaml = "", int workers = 2, string? mappingYaml = null, string? queueYaml = null, IReadOnlyDictionary<string, string>? runnerEnvironment = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string sandboxYaml = "    review: false")
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("codeur-e2e-").FullName;
         var (gatewayPort, runnerPort) = TwoFreePorts();
@@ -103,6 +107,7 @@ public sealed class CodeurSystem : IAsyncDisposable
                 cpus: 1
                 sweep_interval: 5
                 commands: {"{"}run: ["bash", "-c", "printf '%s' \"$1\" > \"task-$(date +%s%N).txt\"; case \"$1\" in slow*) sleep 30;; chatty*) for i in 1 2 3; do echo line-$i; sleep 0.4; done;; ticking*) for i in $(seq 1 150); do echo tick-$i; sleep 0.3; done;; esac; echo done", "agent", "{"{"}task{"}"}"]{"}"}
+            {sandboxYaml}
               {queueYaml?.Replace("{directory}", directory, StringComparison.Ordinal) ?? $"queue: {"{"}backend: sqlite, path: \"{directory}/codeur.db\"{"}"}"}
               audit: {"{"}path: "{directory}/audit.log"{"}"}
             {extraYaml}

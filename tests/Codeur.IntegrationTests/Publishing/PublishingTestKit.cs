@@ -26,6 +26,7 @@ internal sealed class PublishingTestKit : IAsyncDisposable
 
     private readonly DockerFixture _docker;
     private readonly ServiceProvider _services;
+    private readonly List<ProjectDirectory> _projects = [];
 
     private PublishingTestKit(DockerFixture docker, string network, FakeForge forge, ServiceProvider services)
     {
@@ -49,6 +50,19 @@ internal sealed class PublishingTestKit : IAsyncDisposable
         var forge = await FakeForge.StartAsync(gateway, Token);
         var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         return new PublishingTestKit(docker, network, forge, services);
+    }
+
+    /// <summary>
+    /// A fresh git project (its README committed) whose remote is the forge's <c>demo</c> repository, with a config
+    /// publishing it in <paramref name="mode"/>; the kit removes the project when it is disposed.
+    /// </summary>
+    public async Task<DemoProject> DemoAsync(string mode = PublishSection.PullRequest)
+    {
+        var project = new ProjectDirectory();
+        _projects.Add(project);
+        var baseCommit = await AgentTestKit.InitRepositoryAsync(project);
+        var remote = await Forge.CreateRepositoryAsync("demo", project.Path);
+        return new DemoProject(project, remote, baseCommit, Config(project.Path, remote, mode));
     }
 
     /// <summary>A config whose project <c>p</c> at <paramref name="projectPath"/> publishes to <paramref name="remote"/>.</summary>
@@ -113,6 +127,11 @@ internal sealed class PublishingTestKit : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var project in _projects)
+        {
+            project.Dispose();
+        }
+
         await Forge.DisposeAsync();
         await _services.DisposeAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

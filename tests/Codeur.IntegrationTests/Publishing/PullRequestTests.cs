@@ -20,10 +20,7 @@ public sealed class PullRequestTests(DockerFixture docker, FakeAgentImage image)
         docker.RequireDocker();
         image.Require();
         await using var kit = await PublishingTestKit.StartAsync(docker);
-        using var project = new ProjectDirectory();
-        var baseCommit = await AgentTestKit.InitRepositoryAsync(project);
-        var remote = await kit.Forge.CreateRepositoryAsync("demo", project.Path);
-        var config = kit.Config(project.Path, remote);
+        var (project, _, baseCommit, config) = await kit.DemoAsync();
         var task = PublishingTestKit.Task(project.Path, "add a greeting\nand say why");
 
         var (outcome, live) = await kit.RunAsync(config, task);
@@ -81,10 +78,7 @@ public sealed class PullRequestTests(DockerFixture docker, FakeAgentImage image)
         docker.RequireDocker();
         image.Require();
         await using var kit = await PublishingTestKit.StartAsync(docker);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-        var remote = await kit.Forge.CreateRepositoryAsync("demo", project.Path);
-        var config = kit.Config(project.Path, remote);
+        var (project, _, _, config) = await kit.DemoAsync();
         var first = PublishingTestKit.Task(project.Path, "add a greeting");
         var (opened, _) = await kit.RunAsync(config, first);
         Assert.True(opened.State == TaskState.Succeeded, $"{opened.State}: {opened.Error}\n{opened.Output}");
@@ -118,11 +112,8 @@ public sealed class PullRequestTests(DockerFixture docker, FakeAgentImage image)
         docker.RequireDocker();
         image.Require();
         await using var kit = await PublishingTestKit.StartAsync(docker);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-        var remote = await kit.Forge.CreateRepositoryAsync("demo", project.Path);
+        var (project, _, _, config) = await kit.DemoAsync();
         kit.Forge.RefusePushes("demo", "protected: pushes to this repository are closed");
-        var config = kit.Config(project.Path, remote);
         var task = PublishingTestKit.Task(project.Path, "add a greeting");
 
         var (outcome, _) = await kit.RunAsync(config, task);
@@ -145,10 +136,7 @@ public sealed class PullRequestTests(DockerFixture docker, FakeAgentImage image)
         docker.RequireDocker();
         image.Require();
         await using var kit = await PublishingTestKit.StartAsync(docker);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-        var remote = await kit.Forge.CreateRepositoryAsync("demo", project.Path);
-        var config = kit.Config(project.Path, remote, PublishSection.Branch);
+        var (project, remote, _, config) = await kit.DemoAsync(PublishSection.Branch);
         var task = PublishingTestKit.Task(project.Path, "add a greeting");
 
         var (outcome, _) = await kit.RunAsync(config, task);

@@ -20,10 +20,7 @@ public sealed class PushIsolationTests(DockerFixture docker, FakeAgentImage imag
         docker.RequireDocker();
         image.Require();
         await using var kit = await PublishingTestKit.StartAsync(docker);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-        var remote = await kit.Forge.CreateRepositoryAsync("demo", project.Path);
-        var config = kit.Config(project.Path, remote);
+        var (project, remote, _, config) = await kit.DemoAsync();
         var task = PublishingTestKit.Task(project.Path, "plant a credential trap");
 
         var (outcome, live) = await kit.RunAsync(config, task);

@@ -1,13 +1,9 @@
 using System.Text.Json;
-using Codeur.Configuration;
 using Codeur.IntegrationTests.Sandbox;
 using Codeur.IntegrationTests.Sandbox.Agents;
 using Codeur.Runner.Queue;
-using Codeur.Runner.Sandbox;
 using Codeur.Runner.Sandbox.Agents;
 using Codeur.Runner.Tasks;
-using Codeur.Runner.Workers;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codeur.IntegrationTests.RealAgents;
 
@@ -25,8 +21,6 @@ public sealed class CodexTests(DockerFixture docker)
     [Fact]
     public async Task Run_CodexPresetAgainstScriptedModel_FileCreatedAndEditedOnTheTaskBranch()
     {
-        docker.RequireDocker();
-        var image = await AgentImage.RequireAsync("codex");
         var preset = AgentPresets.Find("codex")!;
         // The preset's argv plus a provider entry for the scripted server with WebSockets off: Codex tries a WebSocket
         // transport first, which the proxy only tunnels on 443, and the scripted server speaks plain HTTP on 80.
@@ -39,48 +33,24 @@ public sealed class CodexTests(DockerFixture docker)
             "-c", "model_providers.scripted.wire_api=\"responses\"",
             "-c", "model_providers.scripted.supports_websockets=false",
         ];
-        await using var network = await ScriptedModelNetwork.StartAsync(docker, image, [.. preset.Run.Take(2), .. provider, .. preset.Run.Skip(2)]);
-        await using var model = await ScriptedResponsesServer.StartAsync(network.Address, 80);
-        using var project = new ProjectDirectory();
-        await AgentTestKit.InitRepositoryAsync(project);
-
-        var credentials = AgentCredentials.FromConfig(new SandboxSection { Agent = "codex" }, name => name switch
+        await using var agent = await RealAgentRun.StartAsync(docker, "codex", name => name switch
         {
             "OPENAI_API_KEY" => ApiKey,
             "OPENAI_BASE_URL" => $"http://{ScriptedModelNetwork.HostName}/v1",
             _ => null,
-        });
-        var options = network.Options;
-        var sandbox = new SandboxExecutor(docker.Runtime, new ContainerSpecBuilder(options), new ProjectPathGuard(options), new SandboxTaskRegistry(),
-            TimeProvider.System, NullLogger<SandboxExecutor>.Instance, network.Proxy);
-        var executor = new SandboxTaskExecutor(sandbox, new SandboxCommands(options), options, credentials, new NoPublishing());
-        var task = new TaskRecord
-        {
-            Id = Guid.NewGuid().ToString("N"), Sequence = 1, Platform = "api", Command = "run", Args = [TaskText], Project = "p",
-            ProjectPath = project.Path, Requester = "tester", State = TaskState.Running, CreatedAt = DateTimeOffset.UtcNow, Worktree = true,
-        };
-        var output = new TaskOutput();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromMinutes(5));
+        }, runArgv: [.. preset.Run.Take(2), .. provider, .. preset.Run.Skip(2)]);
+        await using var model = await ScriptedResponsesServer.StartAsync(agent.Network.Address, 80);
 
-        var outcome = await executor.ExecuteAsync(task, output, cts.Token);
+        var task = agent.Task("run", [TaskText]);
+        var outcome = await agent.ExecuteAsync(task);
 
         var requests = model.Requests;
-        // To see what the CLI sent: CODEUR_DEBUG_MODEL_DIR=/some/dir.
-        if (Environment.GetEnvironmentVariable("CODEUR_DEBUG_MODEL_DIR") is { Length: > 0 } debugDir)
-        {
-            for (var i = 0; i < requests.Count; i++)
-            {
-                await File.WriteAllTextAsync(Path.Combine(debugDir, $"codex-request-{i}.json"), requests[i].Path + "\n" + requests[i].Body, TestContext.Current.CancellationToken);
-            }
-        }
-
-        var trace = $"{outcome.State}: {outcome.Error}\n{outcome.Output}\nmodel saw {requests.Count} request(s): {string.Join(", ", requests.Select(r => r.Path))}\nproxy:\n{await network.ProxyLogAsync()}";
+        var trace = await agent.TraceAsync(outcome, requests);
         Assert.True(outcome.State == TaskState.Succeeded, trace);
         var git = outcome.Git;
         Assert.NotNull(git);
         Assert.True(git.HasChanges, trace);
-        Assert.Equal(ScriptedResponsesServer.Edited, await AgentTestKit.GitAsync(project.Path, "show", $"{git.Branch}:{ScriptedResponsesServer.FileName}"));
+        Assert.Equal(ScriptedResponsesServer.Edited, await AgentTestKit.GitAsync(agent.Project.Path, "show", $"{git.Branch}:{ScriptedResponsesServer.FileName}"));
 
         var ended = task with { State = outcome.State, Output = outcome.Output, Git = git, StartedAt = task.CreatedAt, FinishedAt = DateTimeOffset.UtcNow };
         using var view = JsonDocument.Parse(JsonSerializer.Serialize(TaskView.From(ended, DateTimeOffset.UtcNow), RunnerJson.Options));
@@ -90,7 +60,7 @@ public sealed class CodexTests(DockerFixture docker)
         Assert.True(conversation.Count >= 3, trace);
         Assert.Contains(TaskText, conversation[0].Body, StringComparison.Ordinal);
         Assert.All(conversation, r => Assert.Equal("Bearer " + ApiKey, r.Headers.GetValueOrDefault("Authorization")));
-        Assert.DoesNotContain(ApiKey, output.Snapshot(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, agent.Output.Snapshot(), StringComparison.Ordinal);
         Assert.DoesNotContain(ApiKey, outcome.Output, StringComparison.Ordinal);
     }
 }

@@ -1,12 +1,7 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Codeur.IntegrationTests.RealAgents;
 
@@ -17,61 +12,22 @@ namespace Codeur.IntegrationTests.RealAgents;
 /// <c>tool_result</c> blocks it carries), so the CLI's own bookkeeping requests (no tools) get a plain text answer.
 /// Records every request.
 /// </summary>
-internal sealed partial class ScriptedAnthropicServer : IAsyncDisposable
+internal sealed partial class ScriptedAnthropicServer : ScriptedModelServer
 {
-    public const string FileName = "GREETING.md";
-    public const string Created = "# Greeting\n\nHello from the scripted model.\n";
-    public const string Edited = "# Greeting\n\nHello from the scripted model, edited.\n";
+    private readonly bool _review;
 
-    private readonly WebApplication _app;
-    private readonly Lock _gate = new();
-    private readonly List<(string Path, IReadOnlyDictionary<string, string> Headers, string Body)> _requests = [];
-    private int _ids;
+    private ScriptedAnthropicServer(bool review) => _review = review;
 
-    private ScriptedAnthropicServer(WebApplication app) => _app = app;
+    public static Task<ScriptedAnthropicServer> StartAsync(IPAddress address, int port) => StartAsync(new ScriptedAnthropicServer(review: false), address, port);
 
-    public IReadOnlyList<(string Path, IReadOnlyDictionary<string, string> Headers, string Body)> Requests
+    /// <summary>
+    /// A review instead: the model first tries to write <see cref="ReviewAttemptFile"/> (which a read-only checkout must
+    /// refuse), then answers <see cref="ReviewText"/> whatever the tool said.
+    /// </summary>
+    public static Task<ScriptedAnthropicServer> StartReviewAsync(IPAddress address, int port) => StartAsync(new ScriptedAnthropicServer(review: true), address, port);
+
+    protected override async Task RespondAsync(HttpContext context, string body)
     {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
-
-    public string BaseUrl { get; private set; } = "";
-
-    public static async Task<ScriptedAnthropicServer> StartAsync(IPAddress address, int port)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{address}:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new ScriptedAnthropicServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        server.BaseUrl = app.Urls.Single().TrimEnd('/');
-        return server;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-    }
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        lock (_gate)
-        {
-            _requests.Add((context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
-        }
-
         var path = context.Request.Path.Value ?? "";
         if (path.EndsWith("/count_tokens", StringComparison.Ordinal))
         {
@@ -100,15 +56,21 @@ internal sealed partial class ScriptedAnthropicServer : IAsyncDisposable
         else
         {
             var file = WorkingDirectory().Match(body) is { Success: true } m ? m.Groups[1].Value.TrimEnd('/') + "/" + FileName : "/workspace/" + FileName;
-            (content, stop) = ToolResults(request) switch
-            {
-                0 => (new[] { Text("I will create the file."), ToolUse("Write", new JsonObject { ["file_path"] = file, ["content"] = Created }) }, "tool_use"),
-                1 => (new[] { ToolUse("Edit", new JsonObject { ["file_path"] = file, ["old_string"] = "scripted model.", ["new_string"] = "scripted model, edited." }) }, "tool_use"),
-                _ => (new[] { Text("Done: created and edited " + FileName + ".") }, "end_turn"),
-            };
+            (content, stop) = _review
+                ? ToolResults(request) switch
+                {
+                    0 => (new[] { Text("Let me note my findings in a file first."), ToolUse("Write", new JsonObject { ["file_path"] = file.Replace(FileName, ReviewAttemptFile, StringComparison.Ordinal), ["content"] = "notes\n" }) }, "tool_use"),
+                    _ => (new[] { Text(ReviewText) }, "end_turn"),
+                }
+                : ToolResults(request) switch
+                {
+                    0 => (new[] { Text("I will create the file."), ToolUse("Write", new JsonObject { ["file_path"] = file, ["content"] = Created }) }, "tool_use"),
+                    1 => (new[] { ToolUse("Edit", new JsonObject { ["file_path"] = file, ["old_string"] = "scripted model.", ["new_string"] = "scripted model, edited." }) }, "tool_use"),
+                    _ => (new[] { Text("Done: created and edited " + FileName + ".") }, "end_turn"),
+                };
         }
 
-        var id = "msg_scripted_" + Interlocked.Increment(ref _ids);
+        var id = "msg_scripted_" + NextId();
         if (!stream)
         {
             await context.Response.WriteAsync(new JsonObject
@@ -166,11 +128,7 @@ internal sealed partial class ScriptedAnthropicServer : IAsyncDisposable
         await EventAsync(context, "message_stop", new JsonObject { ["type"] = "message_stop" });
     }
 
-    private static async Task EventAsync(HttpContext context, string name, JsonObject data)
-    {
-        await context.Response.WriteAsync($"event: {name}\ndata: {data.ToJsonString()}\n\n", context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-    }
+    private static Task EventAsync(HttpContext context, string name, JsonObject data) => EventAsync(context, name, data.ToJsonString());
 
     private static int ToolResults(JsonObject request) =>
         request["messages"] is JsonArray messages
@@ -179,7 +137,7 @@ internal sealed partial class ScriptedAnthropicServer : IAsyncDisposable
 
     private JsonObject ToolUse(string name, JsonObject input) => new()
     {
-        ["type"] = "tool_use", ["id"] = "toolu_scripted_" + Interlocked.Increment(ref _ids), ["name"] = name, ["input"] = input,
+        ["type"] = "tool_use", ["id"] = "toolu_scripted_" + NextId(), ["name"] = name, ["input"] = input,
     };
 
     private static JsonObject Text(string text) => new() { ["type"] = "text", ["text"] = text };

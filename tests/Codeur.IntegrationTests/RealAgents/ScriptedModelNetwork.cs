@@ -44,7 +44,8 @@ internal sealed class ScriptedModelNetwork : IAsyncDisposable
     /// <summary>Sandbox options for the agent image on the egress network, allowing <see cref="HostName"/> only.</summary>
     public SandboxOptions Options { get; }
 
-    public static async Task<ScriptedModelNetwork> StartAsync(DockerFixture docker, string image, IReadOnlyList<string> runArgv)
+    /// <param name="reviewPrompt">When set, <c>analyze</c> is a review by the agent with this prompt.</param>
+    public static async Task<ScriptedModelNetwork> StartAsync(DockerFixture docker, string image, IReadOnlyList<string> runArgv, string? reviewPrompt = null)
     {
         var ct = TestContext.Current.CancellationToken;
         var suffix = Guid.NewGuid().ToString("N")[..8];
@@ -79,6 +80,7 @@ internal sealed class ScriptedModelNetwork : IAsyncDisposable
             EgressGateways = [$"{HostName}|{subnet}|80"],
             EgressProxyImage = FakeAgentImage.ProxyImage,
             Commands = new Dictionary<string, IReadOnlyList<string>> { ["run"] = runArgv },
+            DefaultReviewPrompt = reviewPrompt,
         };
         var proxy = new EgressProxy(options, docker.Runtime, docker.Runtime, TimeProvider.System, NullLogger<EgressProxy>.Instance);
         var network = new ScriptedModelNetwork(docker, modelNetwork, address, egressNetwork, proxy, options);

@@ -1,10 +1,6 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Codeur.IntegrationTests.RealAgents;
 
@@ -15,57 +11,16 @@ namespace Codeur.IntegrationTests.RealAgents;
 /// the shell tool's name and argument shape are taken from the tools the CLI declares (code mode's <c>exec</c>, which takes
 /// JavaScript calling <c>tools.exec_command</c>, or a plain shell function). Records every request.
 /// </summary>
-internal sealed class ScriptedResponsesServer : IAsyncDisposable
+internal sealed class ScriptedResponsesServer : ScriptedModelServer
 {
-    public const string FileName = "GREETING.md";
-    public const string Edited = "# Greeting\n\nHello from the scripted model, edited.\n";
-
-    private readonly WebApplication _app;
-    private readonly Lock _gate = new();
-    private readonly List<(string Path, IReadOnlyDictionary<string, string> Headers, string Body)> _requests = [];
-    private int _ids;
-
-    private ScriptedResponsesServer(WebApplication app) => _app = app;
-
-    public IReadOnlyList<(string Path, IReadOnlyDictionary<string, string> Headers, string Body)> Requests
+    private ScriptedResponsesServer()
     {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
     }
 
-    public static async Task<ScriptedResponsesServer> StartAsync(IPAddress address, int port)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{address}:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new ScriptedResponsesServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return server;
-    }
+    public static Task<ScriptedResponsesServer> StartAsync(IPAddress address, int port) => StartAsync(new ScriptedResponsesServer(), address, port);
 
-    public async ValueTask DisposeAsync()
+    protected override async Task RespondAsync(HttpContext context, string body)
     {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-    }
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        lock (_gate)
-        {
-            _requests.Add((context.Request.Method + " " + context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
-        }
-
         var path = context.Request.Path.Value ?? "";
         if (path.EndsWith("/models", StringComparison.Ordinal))
         {
@@ -103,12 +58,12 @@ internal sealed class ScriptedResponsesServer : IAsyncDisposable
         {
             items.Add(new JsonObject
             {
-                ["type"] = "message", ["role"] = "assistant", ["id"] = "msg_" + Interlocked.Increment(ref _ids),
+                ["type"] = "message", ["role"] = "assistant", ["id"] = "msg_" + NextId(),
                 ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = "Done: created and edited " + FileName + ".", ["annotations"] = new JsonArray() }),
             });
         }
 
-        var id = "resp_scripted_" + Interlocked.Increment(ref _ids);
+        var id = "resp_scripted_" + NextId();
         context.Response.ContentType = "text/event-stream";
         await EventAsync(context, new JsonObject { ["type"] = "response.created", ["response"] = new JsonObject { ["id"] = id } });
         foreach (var item in items)
@@ -139,7 +94,7 @@ internal sealed class ScriptedResponsesServer : IAsyncDisposable
             // Code mode: a custom tool taking JavaScript that calls the nested shell tool.
             return new JsonObject
             {
-                ["type"] = "custom_tool_call", ["id"] = "ctc_" + Interlocked.Increment(ref _ids), ["call_id"] = "call_" + Interlocked.Increment(ref _ids),
+                ["type"] = "custom_tool_call", ["id"] = "ctc_" + NextId(), ["call_id"] = "call_" + NextId(),
                 ["name"] = "exec", ["input"] = $"await tools.exec_command({new JsonObject { ["cmd"] = script }.ToJsonString()});",
             };
         }
@@ -152,15 +107,11 @@ internal sealed class ScriptedResponsesServer : IAsyncDisposable
         return call is { } c
             ? new JsonObject
             {
-                ["type"] = "function_call", ["id"] = "fc_" + Interlocked.Increment(ref _ids), ["call_id"] = "call_" + Interlocked.Increment(ref _ids),
+                ["type"] = "function_call", ["id"] = "fc_" + NextId(), ["call_id"] = "call_" + NextId(),
                 ["name"] = c.Name, ["arguments"] = c.Arguments.ToJsonString(),
             }
             : null;
     }
 
-    private static async Task EventAsync(HttpContext context, JsonObject data)
-    {
-        await context.Response.WriteAsync($"event: {data["type"]!.GetValue<string>()}\ndata: {data.ToJsonString()}\n\n", context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-    }
+    private static Task EventAsync(HttpContext context, JsonObject data) => EventAsync(context, data["type"]!.GetValue<string>(), data.ToJsonString());
 }

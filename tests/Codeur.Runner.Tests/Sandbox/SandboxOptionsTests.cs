@@ -41,4 +41,34 @@ public sealed class SandboxOptionsTests
             (fromConfig.Image, fromConfig.User, fromConfig.MemoryBytes, fromConfig.NanoCpus, fromConfig.PidsLimit, fromConfig.NetworkMode, fromConfig.TmpSizeBytes, fromConfig.OutputLimitBytes, fromConfig.MaxFileSizeBytes, fromConfig.Nofile, fromConfig.LogMaxSize, fromConfig.Runtime, fromConfig.Timeout, fromConfig.SweepInterval),
             (defaults.Image, defaults.User, defaults.MemoryBytes, defaults.NanoCpus, defaults.PidsLimit, defaults.NetworkMode, defaults.TmpSizeBytes, defaults.OutputLimitBytes, defaults.MaxFileSizeBytes, defaults.Nofile, defaults.LogMaxSize, defaults.Runtime, defaults.Timeout, defaults.SweepInterval));
     }
+
+    [Theory]
+    [InlineData("{agent: claude-code, review_prompt: Review this}", "Review this")]
+    [InlineData("{commands: {run: [agent, '{task}']}, review_prompt: Review this}", "Review this")]
+    [InlineData("{review_prompt: Review this}", null)]
+    [InlineData("{agent: claude-code, review_prompt: Review this, review: false}", null)]
+    [InlineData("{agent: claude-code, review_prompt: Review this, commands: {analyze: [my-report]}}", null)]
+    public void ReviewPromptFor_ReviewsOnlyWithAnAgentAndNoOwnAnalyze(string sandbox, string? expected)
+    {
+        var config = AgentConfigLoader.Load("webhook:\n  sandbox: " + sandbox + "\n", _ => null);
+
+        Assert.Equal(expected, SandboxOptions.FromConfig(config, "x").ReviewPromptFor("p"));
+    }
+
+    [Fact]
+    public void ReviewPromptFor_ProjectPromptWinsOverTheSandboxOne()
+    {
+        var config = AgentConfigLoader.Load("""
+            webhook:
+              project_mapping:
+                - {pattern: "api", path: "/srv/api", name: api, review_prompt: "Check the API contract"}
+                - {pattern: "web", path: "/srv/web", name: web}
+              sandbox: {agent: codex}
+            """, _ => null);
+
+        var options = SandboxOptions.FromConfig(config, "x");
+
+        Assert.Equal("Check the API contract", options.ReviewPromptFor("api"));
+        Assert.Equal(SandboxSection.DefaultReviewPrompt, options.ReviewPromptFor("web"));
+    }
 }

@@ -49,6 +49,23 @@ public sealed class SandboxRuntimeCheckTests
     }
 
     [Fact]
+    public void Check_EgressReviewOnGVisorWithoutNetwork_FatalNamingTheAnalyzeFix()
+    {
+        // The quickstart's shape with an agent: everything on gVisor but run; a review's agent joins the egress network too.
+        var options = new SandboxOptions
+        {
+            Runtime = "runsc", Runtimes = new Dictionary<string, string> { ["run"] = "runc" }, NetworkMode = "egress", DefaultReviewPrompt = "Review",
+        };
+
+        var finding = Assert.Single(SandboxRuntimeCheck.Check(options, Registered));
+
+        Assert.True(finding.Fatal);
+        Assert.Equal("webhook.sandbox.runtime", finding.Key);
+        Assert.Contains("set webhook.sandbox.runtimes.analyze: runc (or webhook.sandbox.review: false)", finding.Message, StringComparison.Ordinal);
+        Assert.Empty(SandboxRuntimeCheck.Check(new SandboxOptions { Runtime = "runsc", Runtimes = new Dictionary<string, string> { ["run"] = "runc" }, NetworkMode = "egress" }, Registered));
+    }
+
+    [Fact]
     public void Check_EgressRunOnGVisorWithoutNetwork_FatalNamingTheRunKey()
     {
         var options = new SandboxOptions { Runtime = "runsc", NetworkMode = "egress" };

@@ -21,8 +21,9 @@ public sealed partial class ReadmeCommandsTests
     {
         [QuickstartBlock] = "run by Readme_Quickstart_FirstWebhook_RunsAsWritten",
         [TestBlock] = ".ci/run (Readme_TestCommand_IsWhatCiRuns)",
-        ["deploy/agents/build-offline.sh claude-code"] = "tests/run.sh builds both agent images (Readme_AgentImageCommands_AreRunByTheTestCommand)",
-        ["deploy/agents/build-offline.sh codex"] = "tests/run.sh builds both agent images (Readme_AgentImageCommands_AreRunByTheTestCommand)",
+        ["deploy/agents/build-offline.sh claude-code"] = "tests/run.sh builds the agent images (Readme_AgentImageCommands_AreRunByTheTestCommand)",
+        ["deploy/agents/build-offline.sh codex"] = "tests/run.sh builds the agent images (Readme_AgentImageCommands_AreRunByTheTestCommand)",
+        ["deploy/agents/build-offline.sh gemini"] = "tests/run.sh builds the agent images (Readme_AgentImageCommands_AreRunByTheTestCommand)",
         ["Codeur.Runner discord register"] = "Codeur.IntegrationTests.Platforms.DiscordRegistrationTests",
     };
 
@@ -55,9 +56,16 @@ public sealed partial class ReadmeCommandsTests
     [Fact]
     public void Readme_AgentImageCommands_AreRunByTheTestCommand()
     {
+        // Every agent image the README tells the reader to build is one tests/run.sh builds (and the proving tests use).
         var run = File.ReadAllText(Repo.Path("tests", "run.sh"));
-        Assert.Contains("for agent in claude-code codex; do", run, StringComparison.Ordinal);
+        var loop = System.Text.RegularExpressions.Regex.Match(run, @"for agent in ([a-z0-9 -]+); do");
+        Assert.True(loop.Success, "tests/run.sh has no `for agent in ...; do` loop over the agent images");
         Assert.Contains("deploy/agents/build-offline.sh \"$agent\"", run, StringComparison.Ordinal);
+        var built = loop.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var shown = InlineAccounted.Keys.Where(k => k.StartsWith("deploy/agents/build-offline.sh ", StringComparison.Ordinal))
+            .Select(k => k["deploy/agents/build-offline.sh ".Length..]).ToList();
+        Assert.NotEmpty(shown);
+        Assert.All(shown, agent => Assert.Contains(agent, built));
     }
 
     [Fact]

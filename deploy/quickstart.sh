@@ -71,6 +71,8 @@ webhook:
       token: "\${AGENT_WEBHOOK_TOKEN}"
       scopes: [api, relay:github, relay:slack, relay:discord, tasks:read, tasks:cancel]
   github_webhook_secret: "\${GITHUB_WEBHOOK_SECRET}"
+  # The live task page at /ui/ (off by default on a real edge; here the gateway listens on loopback only).
+  ui: {enabled: true}
   rate_limit: 100
   timeout: 300
   project_mapping:
@@ -126,6 +128,8 @@ Submit a task (bearer token from $secrets) and follow it:
   curl -s -X POST http://127.0.0.1:8080/api/tasks -H "Authorization: Bearer \$AGENT_WEBHOOK_TOKEN" \\
        -H 'Content-Type: application/json' -d '{"command":"analyze","project":"demo"}'
   curl -N http://127.0.0.1:8080/api/tasks/TASK_ID/logs -H "Authorization: Bearer \$AGENT_WEBHOOK_TOKEN"
+
+Watch queued, running and recent tasks, live logs and cancel: http://127.0.0.1:8080/ui/ (paste \$AGENT_WEBHOOK_TOKEN once).
 
 Send a signed GitHub comment, as GitHub would, and follow the task to its end:
 

@@ -49,7 +49,7 @@ internal sealed partial class SqliteTaskQueue(QueueSection options, TimeProvider
     // Columns with the output left out (NULL in its place, so ReadRecord's ordinals hold): listings never read it.
     private const string SummaryColumns =
         "seq, id, platform, command, args, project, project_path, requester, repository, dedupe_key, reply_context, " +
-        "state, cancel_requested, exit_code, error, NULL, owner, container_id, created_at, started_at, finished_at, git, worktree, trace_parent";
+        "state, cancel_requested, exit_code, error, NULL, owner, container_id, created_at, started_at, finished_at, git, worktree, trace_parent, output_object";
 
     private readonly string _path = Path.GetFullPath(options.Path);
     private readonly int _capacity = options.Capacity;

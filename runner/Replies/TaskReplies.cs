@@ -55,7 +55,7 @@ internal sealed partial class TaskReplies(
     {
         ArgumentNullException.ThrowIfNull(task);
         return WantsAck(task.Platform, task.ReplyContext)
-            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, task.CreatedAt, () => formatter.Ack(task, position))
+            ? StoreAsync(task.Platform, task.Id, ReplyKind.Ack, task.ReplyContext, task.CreatedAt, () => formatter.Ack(task, position), task.TraceParent)
             : Task.CompletedTask;
     }
 
@@ -110,7 +110,9 @@ internal sealed partial class TaskReplies(
         return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, task.CreatedAt, () => formatter.Progress(task, elapsed, output));
     }
 
-    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, DateTimeOffset receivedAt, Func<ReplyContent> content)
+    // traceParent: the span the reply hangs under; by default the one current where it is stored. An acknowledgement
+    // hangs under the task's enqueue span on every store (on SQLite it is written in the enqueue's own transaction).
+    private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, DateTimeOffset receivedAt, Func<ReplyContent> content, string? traceParent = null)
     {
         // A reply with no way out (no token, no live callback) would only be stored, retried and given up: not stored.
         if (!CanReply(platform) || replyContext is null || !reach.CanDeliver(platform, kind, ReplyContext.Parse(replyContext), receivedAt))
@@ -128,7 +130,7 @@ internal sealed partial class TaskReplies(
                     Kind = kind,
                     Context = replyContext,
                     Content = content(),
-                    TraceParent = RunnerTracing.TraceParentOf(Activity.Current),
+                    TraceParent = traceParent ?? RunnerTracing.TraceParentOf(Activity.Current),
                 },
                 time.GetUtcNow() + _expiry,
                 CancellationToken.None);

@@ -128,7 +128,12 @@ public sealed partial class ReadmeCommandsTests
             // Ctrl-C: SIGINT to the foreground process group; both services stop and the script exits.
             var pids = new[] { "runner", "gateway" }.Select(n => int.Parse(File.ReadAllText(Path.Combine(copy, "data", "quickstart", n + ".pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Assert.Equal(0, (await Tool.RunAsync("kill", ["-INT", "--", $"-{quickstart.Id}"], TimeSpan.FromSeconds(10), cancellationToken: Ct)).ExitCode);
-            await WaitForAsync(() => quickstart.HasExited && pids.All(p => !Alive(p)), null, log, TimeSpan.FromMinutes(1));
+            // The runner may wait up to runner.shutdown_grace (30 s) and sweeps its containers through a busy engine while
+            // the other suites run: two minutes, and on a miss the test says who is still up and what its log last said.
+            await WaitForAsync(() => quickstart.HasExited && pids.All(p => !Alive(p)), null, log, TimeSpan.FromMinutes(2), () =>
+                $"script alive: {!quickstart.HasExited}; runner alive: {Alive(pids[0])}; gateway alive: {Alive(pids[1])}\n"
+                + string.Join("\n", new[] { "runner", "gateway" }.Select(n => $"--- {n}.log (last lines)\n" + string.Join("\n",
+                    File.ReadLines(Path.Combine(copy, "data", "quickstart", n + ".log")).TakeLast(15)))));
         }
         finally
         {
@@ -205,7 +210,7 @@ public sealed partial class ReadmeCommandsTests
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, Process? mustLive, StringBuilder log, TimeSpan timeout)
+    private static async Task WaitForAsync(Func<bool> condition, Process? mustLive, StringBuilder log, TimeSpan timeout, Func<string>? explain = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         deadline.CancelAfter(timeout);
@@ -223,7 +228,7 @@ public sealed partial class ReadmeCommandsTests
             }
             catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
             {
-                Assert.Fail($"not done within {timeout}:\n{Snapshot(log)}");
+                Assert.Fail($"not done within {timeout}:\n{Snapshot(log)}{(explain is null ? "" : "\n" + explain())}");
             }
         }
     }

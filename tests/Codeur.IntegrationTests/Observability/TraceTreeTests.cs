@@ -98,12 +98,13 @@ public sealed class TraceTreeTests(DockerFixture docker)
         Assert.Equal("command", container.Attribute("codeur.container.step"));
         Assert.Equal("Succeeded", container.Attribute("codeur.sandbox.ending"));
 
-        // The acknowledgement was stored by the request, the ending by the task; each delivery is a span under it,
-        // and each HTTP call to GitHub is a client span under its delivery, carrying the trace on to GitHub.
+        // The acknowledgement was stored with the task (in the enqueue's own transaction), the ending by the task; each
+        // delivery is a span under it, and each HTTP call to GitHub is a client span under its delivery, carrying the
+        // trace on to GitHub.
         var replies = ours.Where(s => s.Name == "reply").ToList();
         var ack = Single(replies, s => s.Attribute("codeur.reply.kind") == "ack");
         var ending = Single(replies, s => s.Attribute("codeur.reply.kind") == "ending");
-        Assert.Equal(runnerRequest.SpanId, ack.ParentSpanId);
+        Assert.Equal(enqueue.SpanId, ack.ParentSpanId);
         Assert.Equal(task.SpanId, ending.ParentSpanId);
         foreach (var reply in new[] { ack, ending })
         {

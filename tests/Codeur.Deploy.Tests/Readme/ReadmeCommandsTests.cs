@@ -96,7 +96,10 @@ public sealed partial class ReadmeCommandsTests
 
             // The quickstart as a user starts it, in a session of its own (so Ctrl-C can be sent to its process group as a
             // terminal would) and a network namespace of its own (so its fixed ports 8080/8081 cannot meet anything else).
-            quickstart = Start(copy, ["setsid", "unshare", "--net", "--", "bash", "-c", "ip link set lo up && exec bash -c \"$0\"", QuickstartBlock], log);
+            // SIGINT back to its default first: a test host started in the background by a non-interactive shell inherits
+            // it ignored, and a shell cannot trap a signal ignored at entry, so "Ctrl-C" would never reach the script's
+            // trap. A terminal's Ctrl-C always finds it at its default; so does the script here.
+            quickstart = Start(copy, ["env", "--default-signal=INT", "setsid", "unshare", "--net", "--", "bash", "-c", "ip link set lo up && exec bash -c \"$0\"", QuickstartBlock], log);
             await WaitForAsync(() => Snapshot(log).Contains("Ctrl-C stops both.", StringComparison.Ordinal), quickstart, log, TimeSpan.FromMinutes(25));
 
             // A second terminal: the README's block, verbatim, in the quickstart's network namespace.

@@ -21,9 +21,6 @@ internal sealed partial class SandboxExecutor(
     private const int BufferSize = 16 * 1024;
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan OomEventGrace = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan OomEventPoll = TimeSpan.FromMilliseconds(100);
-    private const long SigkillExit = 128 + 9;
 
     public async Task<SandboxResult> RunAsync(SandboxRequest request, CancellationToken cancellationToken)
     {
@@ -161,17 +158,6 @@ internal sealed partial class SandboxExecutor(
             pumpStop.CancelAfter(DrainGrace);
             await pump.WaitAsync(DrainGrace, time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var state = (await runtime.InspectAsync(id, CancellationToken.None)).State;
-            if (run.KillReason is null && state is { OOMKilled: false, ExitCode: SigkillExit })
-            {
-                // Killed by SIGKILL, and not by us: the engine records a cgroup OOM from its own event, which can trail
-                // the exit event (seen under gVisor on a loaded host). Give it a moment before calling the ending "failed".
-                for (var waited = TimeSpan.Zero; waited < OomEventGrace && state is { OOMKilled: false }; waited += OomEventPoll)
-                {
-                    await Task.Delay(OomEventPoll, time, CancellationToken.None);
-                    state = (await runtime.InspectAsync(id, CancellationToken.None)).State;
-                }
-            }
-
             exitCode = state?.ExitCode ?? exitCode;
             var ending = run.KillReason ?? (state?.OOMKilled == true ? SandboxEnding.OomKilled
                 : exitCode == 0 ? SandboxEnding.Succeeded : SandboxEnding.Failed);

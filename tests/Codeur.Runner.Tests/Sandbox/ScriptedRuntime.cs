@@ -30,14 +30,6 @@ internal sealed class ScriptedRuntime : IContainerRuntime
 
     public bool OomKilled { get; init; }
 
-    /// <summary>How many inspects after the exit still show no OOM (the engine's OOM event trailing its exit event).</summary>
-    public int OomRecordedLate { get; init; }
-
-    /// <summary>Inspects made once the container had exited.</summary>
-    public int InspectsAfterExit { get; private set; }
-
-    private bool _exited;
-
     public Action<ContainerInspectResponse> Tamper { get; init; }
 
     /// <summary>Set: the engine connection breaks during the named call (after the engine may have acted on it).</summary>
@@ -57,11 +49,6 @@ internal sealed class ScriptedRuntime : IContainerRuntime
     public Task<ContainerInspectResponse> InspectAsync(string id, CancellationToken cancellationToken)
     {
         Record("inspect");
-        if (_exited)
-        {
-            InspectsAfterExit++;
-        }
-
         var h = _created.HostConfig;
         var inspect = new ContainerInspectResponse
         {
@@ -73,7 +60,7 @@ internal sealed class ScriptedRuntime : IContainerRuntime
                 IpcMode = h.IpcMode, CgroupnsMode = h.CgroupnsMode, Init = true, RestartPolicy = h.RestartPolicy, LogConfig = h.LogConfig,
             },
             Mounts = [new MountPoint { Type = "bind", Source = h.Mounts[0].Source, Destination = "/workspace", RW = h.Mounts[0].ReadOnly != true, Propagation = "rprivate" }],
-            State = new State { ExitCode = _killed ? 137 : ExitCode, OOMKilled = OomKilled && (!_exited || InspectsAfterExit > OomRecordedLate) },
+            State = new State { ExitCode = _killed ? 137 : ExitCode, OOMKilled = OomKilled },
         };
         Tamper?.Invoke(inspect);
         return Task.FromResult(inspect);
@@ -120,7 +107,6 @@ internal sealed class ScriptedRuntime : IContainerRuntime
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        _exited = true;
         return _killed ? 137 : ExitCode;
     }
 

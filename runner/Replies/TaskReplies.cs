@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Codeur.Configuration;
 using Codeur.Runner.Observability;
@@ -91,8 +92,7 @@ internal sealed partial class TaskReplies(
     public async Task EndedAsync(TaskRecord task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (!CanReply(task.Platform) || task.ReplyContext is null
-            || !reach.CanDeliver(task.Platform, ReplyKind.Ending, ReplyContext.Parse(task.ReplyContext), task.CreatedAt))
+        if (!CanLeave(task.Platform, ReplyKind.Ending, task.ReplyContext, task.CreatedAt))
         {
             return;
         }
@@ -110,12 +110,16 @@ internal sealed partial class TaskReplies(
         return StoreAsync(task.Platform, task.Id, ReplyKind.Progress, task.ReplyContext, task.CreatedAt, () => formatter.Progress(task, elapsed, output));
     }
 
+    /// <summary>A reply has somewhere to go: a platform we answer, its context, and a token or a live callback.</summary>
+    private bool CanLeave(string platform, ReplyKind kind, [NotNullWhen(true)] string? replyContext, DateTimeOffset receivedAt) =>
+        CanReply(platform) && replyContext is not null && reach.CanDeliver(platform, kind, ReplyContext.Parse(replyContext), receivedAt);
+
     // traceParent: the span the reply hangs under; by default the one current where it is stored. An acknowledgement
     // hangs under the task's enqueue span on every store (on SQLite it is written in the enqueue's own transaction).
     private async Task StoreAsync(string platform, string? taskId, ReplyKind kind, string? replyContext, DateTimeOffset receivedAt, Func<ReplyContent> content, string? traceParent = null)
     {
         // A reply with no way out (no token, no live callback) would only be stored, retried and given up: not stored.
-        if (!CanReply(platform) || replyContext is null || !reach.CanDeliver(platform, kind, ReplyContext.Parse(replyContext), receivedAt))
+        if (!CanLeave(platform, kind, replyContext, receivedAt))
         {
             return;
         }
